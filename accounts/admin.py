@@ -1,0 +1,169 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import UNIT_MEMBER_ROLES, Block, Membership, Unit, User
+from accounts.resources import UnitResource
+from accounts.selectors import units_visible_to
+from accounts.services import user_sync_access
+from cchc.admin import TableImportExportAdmin
+from cchc.db import vi_order
+
+
+class MembershipInlineFormSet(forms.BaseInlineFormSet):
+    """The rows of one user together: each role once, one unit membership (staff or head)."""
+
+    def clean(self):
+        super().clean()
+        roles, unit_roles = set(), 0
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            role = form.cleaned_data.get("role")
+            if role in roles:
+                raise ValidationError(_("Each role can be given only once."))
+            roles.add(role)
+            unit_roles += role in UNIT_MEMBER_ROLES
+        if unit_roles > 1:
+            raise ValidationError(_("A user is staff or head of one unit only."))
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    extra = 0
+    autocomplete_fields = ["unit"]
+    fields = ["role", "unit", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class UserCreateForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name", "email", "phone")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreateForm
+    inlines = [MembershipInline]
+    list_display = ["username", "full_name", "email", "roles", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "is_staff", "memberships__role", "memberships__unit__block"]
+    search_fields = ["username", "full_name", "email", "phone", "memberships__unit__name"]
+    ordering = ["username"]
+    readonly_fields = ["is_staff", "last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "email", "phone")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+    )
+    superuser_fieldsets = ((_("Superuser"), {"fields": ("is_superuser", "groups", "user_permissions")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "email", "phone", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_inlines(self, request, obj):
+        # Roles are given on the change page, where the new user lands after "Save".
+        return self.inlines if obj is not None else []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.is_superuser:
+            return (*fieldsets, *self.superuser_fieldsets)
+        return fieldsets
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request).prefetch_related("memberships__unit")
+        if not request.user.is_superuser:
+            # Home Affairs manages people, not the technical superusers.
+            users = users.filter(is_superuser=False)
+        return users
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return "; ".join(str(membership) for membership in obj.memberships.all())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_sync_access(user=form.instance)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "created_at"]
+    list_filter = ["role", "unit__block"]
+    search_fields = ["user__username", "user__full_name", "unit__name", "unit__code"]
+    list_select_related = ["user", "unit"]
+    autocomplete_fields = ["user", "unit"]
+
+    def get_queryset(self, request):
+        memberships = super().get_queryset(request)
+        if not request.user.is_superuser:
+            memberships = memberships.filter(user__is_superuser=False)
+        return memberships
+
+    def save_model(self, request, obj, form, change):
+        previous_user_id = Membership.objects.filter(pk=obj.pk).values_list("user_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        user_sync_access(user=obj.user)
+        if previous_user_id and previous_user_id != obj.user_id:
+            user_sync_access(user=User.objects.get(pk=previous_user_id))
+
+    def delete_model(self, request, obj):
+        user = obj.user
+        super().delete_model(request, obj)
+        user_sync_access(user=user)
+
+    def delete_queryset(self, request, queryset):
+        users = list(User.objects.filter(memberships__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for user in users:
+            user_sync_access(user=user)
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order", "active_units"]
+    search_fields = ["code", "name"]
+    ordering = ["order", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(active_unit_count=Count("units", filter=Q(units__active=True)))
+
+    @admin.display(description=_("active units"), ordering="active_unit_count")
+    def active_units(self, obj):
+        return obj.active_unit_count
+
+
+@admin.register(Unit)
+class UnitAdmin(TableImportExportAdmin):
+    resource_classes = [UnitResource]
+    list_display = ["code", "name", "block", "active", "is_appraising_agency", "valid_from", "valid_to"]
+    list_filter = ["block", "active", "is_appraising_agency"]
+    search_fields = ["code", "name"]
+    list_select_related = ["block"]
+    autocomplete_fields = ["predecessors"]
+    fields = ["code", "name", "block", "active", "is_appraising_agency", "valid_from", "valid_to", "predecessors"]
+
+    def get_queryset(self, request):
+        return units_visible_to(request.user).order_by("block__order", vi_order("name").asc())
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("block").prefetch_related("predecessors")

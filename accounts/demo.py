@@ -1,0 +1,97 @@
+"""Demo data: Hanoi's blocks and the 52 units ranked in 2021, and one person per role.
+
+Idempotent: running it again changes nothing but the demo passwords, which it resets.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext
+
+from accounts.models import Block, Membership, Role, Unit, User
+from accounts.resources import UnitResource
+from accounts.services import user_sync_access
+from cchc.imports import import_table, read_table
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+UNITS_FILE = DATA_DIR / "units-hanoi-2021.csv"
+DEMO_PASSWORD = "cchc-demo-2024"
+
+BLOCKS = [
+    ("departments", "Khối Sở, ban, ngành", 1),
+    ("districts", "Khối quận, huyện, thị xã", 2),
+    ("communes", "Khối xã, phường", 3),
+]
+# The agencies that appraise a field of the sample framework; Sở Nội vụ coordinates.
+AGENCIES = [
+    "so-noi-vu",
+    "so-tu-phap",
+    "so-tai-chinh",
+    "so-ke-hoach-va-dau-tu",
+    "so-thong-tin-va-truyen-thong",
+    "van-phong-ubnd-thanh-pho",
+]
+# Hanoi's districts ended on 1/7/2025, when 126 communes and wards began.
+DISTRICTS_END = date(2025, 6, 30)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    roles: tuple[tuple[str, str | None], ...]
+    superuser: bool = False
+
+
+DEMO_USERS = [
+    DemoUser("noivu", "Trần Thị Hương", ((Role.COORDINATOR, None),)),
+    DemoUser("thamdinh", "Lê Văn Minh", ((Role.APPRAISER, "so-noi-vu"), (Role.UNIT_STAFF, "so-noi-vu"))),
+    DemoUser("tuphap", "Phạm Thu Trang", ((Role.APPRAISER, "so-tu-phap"),)),
+    DemoUser("canbo", "Nguyễn Văn An", ((Role.UNIT_STAFF, "so-tai-chinh"),)),
+    DemoUser("lanhdao", "Đỗ Quang Huy", ((Role.UNIT_HEAD, "so-tai-chinh"),)),
+    DemoUser("hoidong", "Vũ Thị Lan", ((Role.COUNCIL, None),)),
+    DemoUser("admin", "Quản trị hệ thống", (), superuser=True),
+]
+
+
+@transaction.atomic
+def demo_load() -> list[dict]:
+    """Load the demo (blocks, units, agencies, users); return the logins to print."""
+    for code, name, order in BLOCKS:
+        Block.objects.update_or_create(code=code, defaults={"name": name, "order": order})
+
+    outcome = import_table(UnitResource(), read_table(UNITS_FILE.read_bytes(), UNITS_FILE.name), commit=True)
+    if not outcome.ok:  # the shipped file is valid; this guards against editing it badly
+        raise ValueError("; ".join(str(problem) for problem in outcome.problems))
+    Unit.objects.filter(code__in=AGENCIES).update(is_appraising_agency=True)
+    Unit.objects.filter(block__code="districts").update(active=False, valid_to=DISTRICTS_END)
+
+    units = {unit.code: unit for unit in Unit.objects.filter(code__in={c for u in DEMO_USERS for _, c in u.roles if c})}
+    logins = []
+    for demo in DEMO_USERS:
+        user, _created = User.objects.get_or_create(
+            username=demo.username,
+            defaults={"full_name": demo.full_name, "email": f"{demo.username}@cchc.example.vn"},
+        )
+        user.full_name = demo.full_name
+        user.is_superuser = demo.superuser
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        for role, unit_code in demo.roles:
+            Membership.objects.get_or_create(user=user, role=role, defaults={"unit": units.get(unit_code)})
+        user_sync_access(user=user)
+        logins.append(
+            {
+                "username": demo.username,
+                "password": DEMO_PASSWORD,
+                "full_name": demo.full_name,
+                "roles": ", ".join(
+                    f"{Role(role).label}" + (f" ({units[unit_code].name})" if unit_code else "")
+                    for role, unit_code in demo.roles
+                )
+                or gettext("Superuser"),
+            }
+        )
+    return logins

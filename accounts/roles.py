@@ -1,0 +1,33 @@
+"""The one table of what each role may do in the admin (Django groups and permissions)."""
+
+from accounts.models import Role
+
+# Roles that work in the Django admin; unit staff and heads work in the portal only.
+ROLE_GROUPS = {
+    Role.COORDINATOR: "Quản trị Sở Nội vụ",
+    Role.APPRAISER: "Thẩm định viên",
+    Role.COUNCIL: "Thành viên Hội đồng thẩm định",
+}
+ADMIN_ROLES = frozenset(ROLE_GROUPS)
+
+
+def _crud(model: str, *actions: str) -> list[str]:
+    return [f"{action}_{model}" for action in actions]
+
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    Role.COORDINATOR: {
+        "accounts": [
+            *_crud("user", "view", "add", "change"),
+            *_crud("membership", "view", "add", "change", "delete"),
+            *_crud("block", "view", "add", "change", "delete"),
+            *_crud("unit", "view", "add", "change", "delete"),
+        ],
+    },
+    Role.APPRAISER: {
+        "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
+    },
+    Role.COUNCIL: {
+        "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
+    },
+}

@@ -1,0 +1,61 @@
+"""The project's admin site and the import/export behaviour every admin page shares."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import SelectableFieldsExportForm
+
+from cchc.imports import EXPORT_FORMATS, IMPORT_FORMATS, TableFileError
+
+
+class CchcAdminSite(admin.AdminSite):
+    site_header = _("CCHC index administration")
+    site_title = _("CCHC index")
+    index_title = _("Administration")
+
+
+class ColumnExportForm(SelectableFieldsExportForm):
+    """The export's column choice shows the headers the file will have (Vietnamese)."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
+
+
+class TableImportExportAdmin(ImportExportModelAdmin):
+    """Imports preview with spreadsheet row numbers and save nothing when any row is invalid."""
+
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    import_template_name = "admin/cchc/import.html"
+    from_encoding = "utf-8-sig"
+    export_form_class = ColumnExportForm
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, TableFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_result(self, result, request):
+        problems = getattr(result, "problems", [])
+        if problems:
+            # The data changed between preview and confirmation: nothing was saved.
+            for problem in problems:
+                messages.error(request, str(problem))
+            info = self.get_model_info()
+            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
+        return super().process_result(result, request)

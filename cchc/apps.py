@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """Project-wide infrastructure: formats, Vietnamese collation, tabular imports."""
+
+    name = "cchc"
+    verbose_name = _("CCHC core")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from cchc.db import register_sqlite_collation
+
+        connection_created.connect(register_sqlite_collation, dispatch_uid="cchc-vi-collation")
+
+
+class CchcAdminConfig(AdminConfig):
+    default_site = "cchc.admin.CchcAdminSite"

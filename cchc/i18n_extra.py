@@ -1,0 +1,95 @@
+"""Vietnamese for the strings of Django and django-import-export that their own catalogues lack.
+
+Listed here only so that ``makemessages`` copies them into our catalogue, which takes precedence
+(LOCALE_PATHS); nothing imports this module.
+"""
+
+from django.utils.translation import gettext_noop, ngettext_lazy
+
+DJANGO = [
+    gettext_noop("Messages"),
+    gettext_noop("That page number is not an integer"),
+    gettext_noop("That page number is less than 1"),
+    gettext_noop("That page contains no results"),
+    gettext_noop("Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."),
+    gettext_noop("Enter a valid “slug” consisting of Unicode letters, numbers, underscores, or hyphens."),
+    gettext_noop("File extension “%(extension)s” is not allowed. Allowed extensions are: %(allowed_extensions)s."),
+    gettext_noop("Null characters are not allowed."),
+    gettext_noop("“%(value)s” value must be either True or False."),
+    gettext_noop("“%(value)s” value must be either True, False, or None."),
+    gettext_noop("“%(value)s” value has an invalid date format. It must be in YYYY-MM-DD format."),
+    gettext_noop("“%(value)s” value has the correct format (YYYY-MM-DD) but it is an invalid date."),
+    gettext_noop("“%(value)s” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format."),
+    gettext_noop(
+        "“%(value)s” value has the correct format (YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ]) but it is an invalid date/time."
+    ),
+    gettext_noop("“%(value)s” value must be a decimal number."),
+    gettext_noop("“%(value)s” value must be a float."),
+    gettext_noop("“%(value)s” value must be an integer."),
+    gettext_noop("“%(value)s” value must be either None, True or False."),
+    gettext_noop("“%(value)s” value has an invalid format. It must be in HH:MM[:ss[.uuuuuu]] format."),
+    gettext_noop("“%(value)s” value has the correct format (HH:MM[:ss[.uuuuuu]]) but it is an invalid time."),
+    gettext_noop("A JSON object"),
+    gettext_noop("Value must be valid JSON."),
+    gettext_noop("%(model)s instance with %(field)s %(value)r does not exist."),
+    gettext_noop("Enter a complete value."),
+    gettext_noop("Enter a valid JSON."),
+    gettext_noop("ManagementForm data is missing or has been tampered with"),
+    gettext_noop("The inline value did not match the parent instance."),
+    gettext_noop("“%(pk)s” is not a valid value."),
+    gettext_noop(
+        "%(datetime)s couldn’t be interpreted in time zone %(current_timezone)s; it may be ambiguous or it may "
+        "not exist."
+    ),
+    gettext_noop("Forbidden"),
+    gettext_noop("CSRF verification failed. Request aborted."),
+    gettext_noop(
+        "You are seeing this message because this site requires a CSRF cookie when submitting forms. This "
+        "cookie is required for security reasons, to ensure that your browser is not being hijacked by third "
+        "parties."
+    ),
+    gettext_noop(
+        "If you have configured your browser to disable cookies, please re-enable them, at least for this "
+        "site, or for “same-origin” requests."
+    ),
+    gettext_noop("More information is available with DEBUG=True."),
+    gettext_noop("Date out of range"),
+    gettext_noop("Toggle navigation"),
+    gettext_noop("Filter navigation items"),
+]
+
+IMPORT_EXPORT = [
+    gettext_noop("Import"),
+    gettext_noop("%s through import_export"),
+    gettext_noop("Import finished: {} new, {} updated, {} deleted and {} skipped {}."),
+    gettext_noop(
+        "%(exc_name)s encountered while trying to read file. Ensure you have chosen the correct format for the file."
+    ),
+    gettext_noop("No valid data to import. Ensure your file has the correct headers or data for import."),
+    gettext_noop("Export"),
+    gettext_noop("Export selected %(verbose_name_plural)s"),
+    gettext_noop("export failed due to IllegalCharacterError"),
+    gettext_noop("Resource"),
+    gettext_noop("Format"),
+    gettext_noop("File to import"),
+    gettext_noop('Select at least 1 field for "%(resource_name)s" to export'),
+    ngettext_lazy("Export %(len)s selected item.", "Export %(len)s selected items.", 1),
+    gettext_noop("This exporter will export the following fields: "),
+    gettext_noop("Select all"),
+    gettext_noop("Submit"),
+    gettext_noop(
+        "Below is a preview of data to be imported. If you are satisfied with the results, click 'Confirm import'"
+    ),
+    gettext_noop("Confirm import"),
+    gettext_noop("Errors"),
+    gettext_noop("Line number"),
+    gettext_noop("Some rows failed to validate"),
+    gettext_noop("Please correct these errors in your data where possible, then reupload it using the form above."),
+    gettext_noop("Non field specific"),
+    gettext_noop("Skipped"),
+    gettext_noop("Delete"),
+    gettext_noop("Update"),
+    gettext_noop("This importer will import the following fields: "),
+    gettext_noop("Value could not be parsed."),
+    gettext_noop("You must select an export format."),
+]

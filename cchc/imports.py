@@ -1,0 +1,380 @@
+"""Spreadsheet imports shared by every app: reading CSV/XLSX, bilingual headers, row-numbered problems.
+
+Row numbers are the spreadsheet's own: the header is row 1, the first data row is row 2.
+Every import is all or nothing: any problem and nothing is saved.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+from import_export import resources, widgets
+from import_export.formats import base_formats
+from import_export.results import Error, RowResult
+
+
+class TableFileError(Exception):
+    """The file itself cannot be read as a table (encoding, format, shape)."""
+
+
+def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
+    """A dataset that keeps blank rows, so that row numbers match the spreadsheet's."""
+    if not rows or not any(_filled(cell) for cell in rows[0]):
+        raise TableFileError(_("The file is empty: the first row must hold the column headers."))
+    headers = ["" if cell is None else str(cell).strip() for cell in rows[0]]
+    while headers and headers[-1] == "":
+        headers.pop()
+    width = len(headers)
+    dataset = tablib.Dataset(headers=headers)
+    for number, row in enumerate(rows[1:], start=2):
+        cells = list(row)
+        if any(_filled(cell) for cell in cells[width:]):
+            raise TableFileError(_("Row %(row)s has more cells than there are column headers.") % {"row": number})
+        cells = cells[:width] + [""] * (width - len(cells))
+        dataset.append(["" if cell is None else cell for cell in cells])
+    return dataset
+
+
+def _filled(cell) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+class CSVFormat(base_formats.CSV):
+    """CSV in UTF-8 (with or without BOM); read as bytes so that a wrong encoding gets a clear message."""
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise TableFileError(
+                    _(
+                        "The CSV file is not in UTF-8 (unreadable byte at position %(position)s). "
+                        "Save it as “CSV UTF-8” and try again."
+                    )
+                    % {"position": exc.start + 1}
+                ) from exc
+        try:
+            rows = list(csv.reader(io.StringIO(in_stream, newline="")))
+        except csv.Error as exc:
+            raise TableFileError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
+        return _dataset_from_rows(rows)
+
+
+class XLSXFormat(base_formats.XLSX):
+    """The first sheet of an Excel workbook; formulas are read as their values."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise TableFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+        try:
+            rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+        finally:
+            book.close()
+        while rows and not any(_filled(cell) for cell in rows[-1]):
+            rows.pop()
+        return _dataset_from_rows(rows)
+
+
+IMPORT_FORMATS = [CSVFormat, XLSXFormat]
+EXPORT_FORMATS = [XLSXFormat, CSVFormat]
+
+
+def read_table(content: bytes, filename: str) -> tablib.Dataset:
+    """Read an uploaded or command-line file (.csv or .xlsx) into a dataset."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        return CSVFormat().create_dataset(content)
+    if name.endswith(".xlsx"):
+        return XLSXFormat().create_dataset(content)
+    raise TableFileError(_("Unsupported file type: use a .csv (UTF-8) or .xlsx file."))
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One reason an import was refused; ``row`` is None for problems of the whole file."""
+
+    row: int | None
+    message: str
+
+    def __str__(self):
+        if self.row is None:
+            return self.message
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+def _normal(text) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+class TableResource(resources.ModelResource):
+    """A resource whose files use Vietnamese headers and also accept the English column names.
+
+    Subclasses declare fields with ``column_name`` set to the Vietnamese header; the English
+    name is the field's name. ``required_fields`` must be present; ``key_field`` may not repeat.
+    """
+
+    required_fields: tuple[str, ...] = ()
+    key_field: str | None = None
+
+    # -- headers ---------------------------------------------------------------------------------
+
+    def header_aliases(self) -> dict[str, str]:
+        aliases = {}
+        for name, field in self.fields.items():
+            aliases[_normal(name)] = field.column_name
+            aliases[_normal(field.column_name)] = field.column_name
+        return aliases
+
+    def normalize_headers(self, dataset: tablib.Dataset) -> list[ImportProblem]:
+        """Rename English or loosely typed headers to the Vietnamese ones; report missing/unknown."""
+        aliases = self.header_aliases()
+        problems, seen, headers = [], set(), []
+        for header in dataset.headers or []:
+            column = aliases.get(_normal(header))
+            if column is None:
+                problems.append(ImportProblem(None, _("Unknown column “%(column)s”.") % {"column": header}))
+                headers.append(header)
+            elif column in seen:
+                problems.append(ImportProblem(None, _("Column “%(column)s” appears twice.") % {"column": header}))
+                headers.append(header)
+            else:
+                seen.add(column)
+                headers.append(column)
+        for name in self.required_fields:
+            field = self.fields[name]
+            if field.column_name not in seen:
+                problems.append(
+                    ImportProblem(
+                        None,
+                        _("Missing column “%(column)s” (or “%(english)s”).")
+                        % {"column": field.column_name, "english": name},
+                    )
+                )
+        if not problems:
+            dataset.headers = headers
+        return problems
+
+    def column_label(self, attribute: str) -> str:
+        for name, field in self.fields.items():
+            if attribute in (name, field.attribute):
+                return field.column_name
+        return attribute
+
+    # -- the import --------------------------------------------------------------------------------
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self._seen_keys: dict[str, int] = {}
+        header_problems = self.normalize_headers(dataset)
+        if header_problems:
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            for problem in header_problems:
+                result.append_base_error(Error(TableFileError(problem.message)))
+            result.problems = header_problems
+            return result
+        if not len(dataset):
+            result = self.get_result_class()()
+            problem = ImportProblem(None, _("The file has column headers but no data rows."))
+            result.append_base_error(Error(TableFileError(problem.message)))
+            result.problems = [problem]
+            return result
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        result = super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
+        result.problems = self.collect_problems(result)
+        return result
+
+    def import_row(self, row, instance_loader, **kwargs):
+        line = kwargs["row_number"] + 1
+        if not any(_filled(value) for value in row.values()):
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            row_result.blank = True
+            row_result.line = line
+            return row_result
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = value.strip()
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        row_result.blank = False
+        row_result.line = line
+        return row_result
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        if self.key_field:
+            field = self.fields[self.key_field]
+            key = _normal(row.get(field.column_name))
+            line = kwargs["row_number"] + 1
+            if key:
+                first = self._seen_keys.setdefault(key, line)
+                if first != line:
+                    raise ValidationError(
+                        {
+                            field.attribute: _("“%(value)s” already appears in row %(row)s.")
+                            % {"value": row.get(field.column_name), "row": first}
+                        }
+                    )
+
+    def collect_problems(self, result) -> list[ImportProblem]:
+        """Every problem of the file, by row and, within a row, in the order of the columns."""
+        column_order = {field.attribute: index for index, field in enumerate(self.fields.values())}
+        last = len(column_order)
+        ranked = [((0, 0), ImportProblem(None, str(error.error))) for error in result.base_errors]
+        for error_row in result.error_rows:
+            for error in error_row.errors:
+                ranked.append(((error_row.number + 1, last), ImportProblem(error_row.number + 1, str(error.error))))
+        for invalid in result.invalid_rows:
+            line = invalid.number + 1
+            for attribute, messages in invalid.error_dict.items():
+                for message in messages:
+                    if attribute == NON_FIELD_ERRORS:
+                        ranked.append(((line, last), ImportProblem(line, str(message))))
+                    else:
+                        text = f"{self.column_label(attribute)}: {message}"
+                        ranked.append(((line, column_order.get(attribute, last)), ImportProblem(line, text)))
+        return [problem for _rank, problem in sorted(ranked, key=lambda item: item[0])]
+
+
+@dataclass
+class ImportOutcome:
+    problems: list[ImportProblem]
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def import_outcome(result) -> ImportOutcome:
+    rows = [row for row in result.rows if not getattr(row, "blank", False)]
+    return ImportOutcome(
+        problems=list(getattr(result, "problems", [])),
+        new=sum(row.import_type == RowResult.IMPORT_TYPE_NEW for row in rows),
+        updated=sum(row.import_type == RowResult.IMPORT_TYPE_UPDATE for row in rows),
+        unchanged=sum(row.import_type == RowResult.IMPORT_TYPE_SKIP for row in rows),
+    )
+
+
+def import_table(resource: TableResource, dataset: tablib.Dataset, *, user=None, commit: bool) -> ImportOutcome:
+    """Check the whole file and, with ``commit`` and no problem, save it in one transaction."""
+    result = resource.import_data(dataset, dry_run=not commit, use_transactions=True, user=user)
+    return import_outcome(result)
+
+
+# -- widgets shared by the resources -------------------------------------------------------------------
+
+YES_WORDS = {"1", "x", "true", "yes", "y", "có", "co", "đúng", "c"}
+NO_WORDS = {"0", "false", "no", "n", "không", "khong", "k", "sai"}
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """Accepts có/không as well as yes/no, 1/0 and true/false; writes có/không for people."""
+
+    def __init__(self, default: bool | None = None, **kwargs):
+        self.default = default
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = _normal(value)
+        if text == "":
+            return self.default
+        if text in YES_WORDS:
+            return True
+        if text in NO_WORDS:
+            return False
+        raise ValueError(_("“%(value)s” is not yes/no (có/không).") % {"value": value})
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "có" if value else "không"
+
+
+class DayFirstDateWidget(widgets.DateWidget):
+    """Dates as dd/mm/yyyy (or ISO yyyy-mm-dd, or an Excel date cell); written as dd/mm/yyyy."""
+
+    INPUT_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%d/%m/%Y", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for pattern in self.INPUT_FORMATS:
+            try:
+                return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+            except ValueError:
+                continue
+        raise ValueError(_("“%(value)s” is not a date (dd/mm/yyyy).") % {"value": value})
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+
+class CodeWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as the target's code, with a clear message for an unknown code."""
+
+    def __init__(self, model, *, not_found: str, field: str = "code", **kwargs):
+        self.not_found = not_found
+        super().__init__(model, field=field, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        code = str(value).strip()
+        try:
+            return self.get_queryset(value, row, **kwargs).get(**{self.field: code})
+        except self.model.DoesNotExist as exc:
+            raise ValueError(self.not_found % {"value": code}) from exc
+
+
+class CodeListWidget(widgets.ManyToManyWidget):
+    """Several codes separated by ";" or ","; every code must exist."""
+
+    def __init__(self, model, *, not_found: str, field: str = "code", **kwargs):
+        self.not_found = not_found
+        super().__init__(model, separator=";", field=field, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return self.model.objects.none()
+        codes = [code.strip() for code in str(value).replace(",", ";").split(";") if code.strip()]
+        found = self.model.objects.filter(**{f"{self.field}__in": codes})
+        missing = sorted(set(codes) - set(found.values_list(self.field, flat=True)))
+        if missing:
+            raise ValueError(self.not_found % {"value": ", ".join(missing)})
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "; ".join(str(getattr(item, self.field)) for item in value.all())

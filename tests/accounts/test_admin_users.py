@@ -1,0 +1,126 @@
+"""Home Affairs manages people and their roles in the admin, and cannot make anyone a superuser."""
+
+from django.urls import reverse
+
+from accounts.models import Membership, Role, User
+
+
+def user_form(user, **overrides):
+    data = {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": "",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def with_roles(data, *roles):
+    data["memberships-TOTAL_FORMS"] = str(len(roles))
+    for index, (role, unit) in enumerate(roles):
+        data[f"memberships-{index}-role"] = role
+        data[f"memberships-{index}-unit"] = unit.pk if unit else ""
+    return data
+
+
+def test_coordinator_creates_a_user(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "ngoc",
+            "full_name": "Bùi Thị Ngọc",
+            "email": "ngoc@hanoi.gov.vn",
+            "phone": "0912 345 678",
+            "usable_password": "true",
+            "password1": "Hanoi-CCHC-2025!",
+            "password2": "Hanoi-CCHC-2025!",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="ngoc")
+    assert (user.full_name, user.phone, user.is_staff) == ("Bùi Thị Ngọc", "0912 345 678", False)
+
+
+def test_coordinator_gives_an_appraiser_role_and_the_user_becomes_staff(client, coordinator, home_affairs):
+    from tests.factories import UserFactory
+
+    person = UserFactory(username="minh")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        with_roles(user_form(person), (Role.APPRAISER, home_affairs)),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_staff is True
+    assert list(person.groups.values_list("name", flat=True)) == ["Thẩm định viên"]
+
+
+def test_two_unit_roles_in_one_form_are_refused(client, coordinator, finance, ba_dinh):
+    from tests.factories import UserFactory
+
+    person = UserFactory(username="minh")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        with_roles(user_form(person), (Role.UNIT_STAFF, finance), (Role.UNIT_HEAD, ba_dinh)),
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "Mỗi người dùng chỉ là cán bộ hoặc lãnh đạo của một đơn vị."
+    ]
+    assert not Membership.objects.filter(user=person).exists()
+
+
+def test_coordinator_cannot_grant_superuser(client, coordinator):
+    from tests.factories import UserFactory
+
+    person = UserFactory(username="minh")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        user_form(person, is_superuser="on", is_staff="on"),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.is_superuser, person.is_staff) == (False, False)
+
+
+def test_coordinator_does_not_see_superusers(client, coordinator, superuser):
+    client.force_login(coordinator)
+    assert client.get(reverse("admin:accounts_user_change", args=[superuser.pk])).status_code == 302
+    response = client.get(reverse("admin:auth_user_password_change", args=[superuser.pk]))
+    assert response.status_code == 404
+    listing = client.get(reverse("admin:accounts_user_changelist"))
+    assert superuser not in listing.context["cl"].queryset
+
+
+def test_appraisers_and_council_cannot_manage_users(client, appraiser, council_member, unit_staff):
+    for user in (appraiser, council_member):
+        client.force_login(user)
+        assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
+        response = client.post(
+            reverse("admin:accounts_user_change", args=[unit_staff.pk]), user_form(unit_staff, full_name="X")
+        )
+        assert response.status_code == 403
+    unit_staff.refresh_from_db()
+    assert unit_staff.full_name == "Nguyễn Văn An"
+
+
+def test_user_list_runs_a_fixed_number_of_queries(client, coordinator, finance, django_assert_max_num_queries):
+    from accounts.services import membership_grant
+    from tests.factories import UserFactory
+
+    for number in range(25):
+        membership_grant(user=UserFactory(username=f"u{number}"), role=Role.UNIT_STAFF, unit=finance)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 200

@@ -1,0 +1,72 @@
+"""The demo: Hanoi's blocks and 52 units, the agencies, one user per role; loading twice changes nothing."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from accounts.demo import DEMO_PASSWORD, demo_load
+from accounts.models import Block, Membership, Role, Unit, User
+
+
+def snapshot():
+    return (
+        list(Block.objects.order_by("code").values_list("code", "name", "order")),
+        list(Unit.objects.order_by("code").values_list("code", "block__code", "active", "is_appraising_agency")),
+        list(User.objects.order_by("username").values_list("username", "is_staff", "is_superuser")),
+        list(Membership.objects.order_by("user__username", "role").values_list("user__username", "role", "unit__code")),
+    )
+
+
+def test_demo_loads_hanoi_and_one_user_per_role(db):
+    logins = demo_load()
+
+    assert Unit.objects.count() == 52
+    assert Unit.objects.filter(block__code="departments", active=True).count() == 22
+    assert Unit.objects.filter(block__code="districts", active=False, valid_to="2025-06-30").count() == 30
+    assert sorted(Unit.objects.filter(is_appraising_agency=True).values_list("code", flat=True)) == [
+        "so-ke-hoach-va-dau-tu",
+        "so-noi-vu",
+        "so-tai-chinh",
+        "so-thong-tin-va-truyen-thong",
+        "so-tu-phap",
+        "van-phong-ubnd-thanh-pho",
+    ]
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert [login["username"] for login in logins] == [
+        "noivu",
+        "thamdinh",
+        "tuphap",
+        "canbo",
+        "lanhdao",
+        "hoidong",
+        "admin",
+    ]
+    for login in logins:
+        assert User.objects.get(username=login["username"]).check_password(DEMO_PASSWORD)
+    assert User.objects.get(username="thamdinh").memberships.count() == 2
+
+
+def test_loading_the_demo_twice_changes_nothing(db):
+    demo_load()
+    first = snapshot()
+    demo_load()
+    assert snapshot() == first
+
+
+def test_load_demo_prints_the_logins(db, capsys, settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert f"Đã nạp dữ liệu trình diễn. Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}):" in out
+    assert "  lanhdao   Đỗ Quang Huy — Lãnh đạo đơn vị (Sở Tài chính)" in out
+    assert "  thamdinh  Lê Văn Minh — Thẩm định viên (Sở Nội vụ), Cán bộ đầu mối CCHC (Sở Nội vụ)" in out
+
+
+@override_settings(DEBUG=False)
+def test_load_demo_refuses_without_debug(db):
+    with pytest.raises(CommandError) as error:
+        call_command("load_demo")
+    assert str(error.value) == (
+        "Dữ liệu trình diễn tạo người dùng với mật khẩu công khai: hãy chạy với DEBUG=1 (hoặc --force)."
+    )
+    assert not User.objects.exists()

@@ -1,0 +1,113 @@
+"""Roles are data; admin access (staff flag, groups, permissions) follows them."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import Membership, Role
+from accounts.roles import ROLE_GROUPS
+from accounts.services import membership_grant, membership_revoke, role_groups_sync
+from tests.factories import UserFactory
+
+
+def group_names(user):
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def test_an_appraiser_becomes_staff_in_the_appraisers_group(home_affairs):
+    user = UserFactory(username="a")
+    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs)
+    user.refresh_from_db()
+    assert user.is_staff is True
+    assert group_names(user) == ["Thẩm định viên"]
+
+
+def test_revoking_the_last_admin_role_removes_staff_and_group(home_affairs):
+    user = UserFactory(username="a")
+    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs)
+    membership_grant(user=user, role=Role.UNIT_STAFF, unit=home_affairs)
+    membership_revoke(user=user, role=Role.APPRAISER)
+    user.refresh_from_db()
+    assert (user.is_staff, group_names(user)) == (False, [])
+    assert list(user.memberships.values_list("role", flat=True)) == [Role.UNIT_STAFF]
+
+
+def test_unit_roles_give_no_admin_access(finance):
+    user = UserFactory(username="a")
+    membership_grant(user=user, role=Role.UNIT_HEAD, unit=finance)
+    user.refresh_from_db()
+    assert (user.is_staff, group_names(user)) == (False, [])
+
+
+def test_a_user_is_member_of_one_unit_only(finance, ba_dinh):
+    user = UserFactory(username="a")
+    membership_grant(user=user, role=Role.UNIT_STAFF, unit=finance)
+    with pytest.raises(ValidationError) as error:
+        membership_grant(user=user, role=Role.UNIT_HEAD, unit=ba_dinh)
+    assert error.value.messages == ["Mỗi người dùng chỉ là cán bộ hoặc lãnh đạo của một đơn vị."]
+    assert Membership.objects.filter(user=user).count() == 1
+
+
+def test_the_database_refuses_a_second_unit_too(finance, ba_dinh):
+    user = UserFactory(username="a")
+    Membership.objects.create(user=user, role=Role.UNIT_STAFF, unit=finance)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user=user, role=Role.UNIT_HEAD, unit=ba_dinh)
+
+
+def test_an_appraiser_must_belong_to_an_appraising_agency(finance):
+    with pytest.raises(ValidationError) as error:
+        membership_grant(user=UserFactory(username="a"), role=Role.APPRAISER, unit=finance)
+    assert error.value.message_dict == {"unit": ["Sở Tài chính không phải là cơ quan thẩm định."]}
+
+
+@pytest.mark.parametrize(
+    ("role", "with_unit"),
+    [(Role.COORDINATOR, True), (Role.COUNCIL, True), (Role.UNIT_STAFF, False), (Role.APPRAISER, False)],
+)
+def test_the_unit_must_match_the_role(home_affairs, role, with_unit):
+    with pytest.raises(ValidationError) as error:
+        membership_grant(user=UserFactory(username="a"), role=role, unit=home_affairs if with_unit else None)
+    assert error.value.messages == [
+        "Cán bộ, lãnh đạo đơn vị và thẩm định viên phải gắn với một đơn vị; "
+        "quản trị Sở Nội vụ và thành viên Hội đồng thì không."
+    ]
+
+
+def test_the_same_role_twice_is_refused(db):
+    user = UserFactory(username="a")
+    membership_grant(user=user, role=Role.COUNCIL)
+    with pytest.raises(ValidationError) as error:
+        membership_grant(user=user, role=Role.COUNCIL)
+    assert error.value.messages == ["Người dùng này đã có vai trò này."]
+
+
+def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
+    Group.objects.all().delete()
+    role_groups_sync()
+    role_groups_sync()  # idempotent
+    perms = {group.name: sorted(group.permissions.values_list("codename", flat=True)) for group in Group.objects.all()}
+    assert perms == {
+        ROLE_GROUPS[Role.COORDINATOR]: sorted(
+            [
+                "view_user",
+                "add_user",
+                "change_user",
+                "view_membership",
+                "add_membership",
+                "change_membership",
+                "delete_membership",
+                "view_block",
+                "add_block",
+                "change_block",
+                "delete_block",
+                "view_unit",
+                "add_unit",
+                "change_unit",
+                "delete_unit",
+            ]
+        ),
+        ROLE_GROUPS[Role.APPRAISER]: ["view_block", "view_unit"],
+        ROLE_GROUPS[Role.COUNCIL]: ["view_block", "view_unit"],
+    }

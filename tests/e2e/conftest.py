@@ -1,0 +1,82 @@
+"""A real Chromium (Debian's package) driven by Playwright; never a downloaded browser."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the tests still use the ORM here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests (.ci/run installs chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    from django.db.backends.signals import connection_created
+    from playwright.sync_api import sync_playwright
+
+    # While Playwright's event loop runs, the ORM keeps connections per context (asgiref.Local), out of
+    # reach of close_all(): track the ones this thread opens and close them, or PostgreSQL cannot drop
+    # the test database at the end.
+    opened, this_thread = [], threading.get_ident()
+
+    def track(sender, connection, **kwargs):
+        if threading.get_ident() == this_thread:
+            opened.append(connection)
+
+    connection_created.connect(track, weak=False, dispatch_uid="e2e-track-connections")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        connection_created.disconnect(dispatch_uid="e2e-track-connections")
+        for connection in opened:
+            connection.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under build/screenshots/ and print where it is."""
+
+    def take(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+    return take

@@ -1,0 +1,59 @@
+"""Production settings come from the environment and pass Django's deployment checklist."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-key-0f3c9b1e7a4d8e2f6b5c1a9d3e7f0b4c8a2d6e1f5b9c3a7",
+    "ALLOWED_HOSTS": "cchc.hanoi.gov.vn",
+    "CSRF_TRUSTED_ORIGINS": "https://cchc.hanoi.gov.vn",
+    "DATABASE_URL": "postgres://cchc:secret@db.internal:5432/cchc",
+}
+
+
+def manage(*args, env):
+    # Only what a production host would have: nothing of the test run's own environment leaks in.
+    clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_reports_nothing_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_values():
+    script = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS, s.DATABASES['default']['ENGINE'], s.LANGUAGE_CODE, s.TIME_ZONE,"
+        " s.STORAGES['staticfiles']['BACKEND'])"
+    )
+    result = manage("shell", "-v", "0", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "django.db.backends.postgresql",
+        "vi",
+        "Asia/Ho_Chi_Minh",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    ]
