@@ -52,7 +52,7 @@ DEMO_USERS = [
     DemoUser("canbo", "Nguyễn Văn An", ((Role.UNIT_STAFF, "so-tai-chinh"),)),
     DemoUser("lanhdao", "Đỗ Quang Huy", ((Role.UNIT_HEAD, "so-tai-chinh"),)),
     DemoUser("hoidong", "Vũ Thị Lan", ((Role.COUNCIL, None),)),
-    DemoUser("admin", "Quản trị hệ thống", (), superuser=True),
+    DemoUser("admin", "Ngô Đức Thành", (), superuser=True),
 ]
 
 

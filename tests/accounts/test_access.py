@@ -51,6 +51,13 @@ def test_the_language_switch_works_without_signing_in(client, db):
     assert "<title>Sign in · Hanoi administrative reform index</title>" in html
 
 
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client, db):
+    html = client.get(LOGIN, headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="vi">' in html
+    client.post(reverse("set_language"), {"language": "en", "next": LOGIN})
+    assert '<html lang="en">' in client.get(LOGIN, headers={"accept-language": "vi"}).content.decode()
+
+
 def test_signing_in_lands_on_home_and_shows_the_unit(client, unit_staff):
     response = client.post(LOGIN, {"username": "canbo", "password": PASSWORD}, follow=True)
     assert response.redirect_chain == [("/", 302)]
