@@ -15,6 +15,14 @@ def _crud(model: str, *actions: str) -> list[str]:
     return [f"{action}_{model}" for action in actions]
 
 
+_READ_FRAMEWORKS_AND_PERIODS = [
+    *_crud("framework", "view"),
+    *_crud("criterion", "view"),
+    *_crud("period", "view"),
+    *_crud("periodblock", "view"),
+    *_crud("assessment", "view"),
+]
+
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     Role.COORDINATOR: {
         "accounts": [
@@ -23,11 +31,20 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("block", "view", "add", "change", "delete"),
             *_crud("unit", "view", "add", "change", "delete"),
         ],
+        "assessment": [
+            *_crud("framework", "view", "add", "change", "delete"),
+            *_crud("criterion", "view", "add", "change", "delete"),
+            *_crud("period", "view", "add", "change"),
+            *_crud("periodblock", "view", "add", "change", "delete"),
+            *_crud("assessment", "view", "add"),
+        ],
     },
     Role.APPRAISER: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
+        "assessment": _READ_FRAMEWORKS_AND_PERIODS,
     },
     Role.COUNCIL: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
+        "assessment": _READ_FRAMEWORKS_AND_PERIODS,
     },
 }

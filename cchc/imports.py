@@ -6,12 +6,15 @@ Every import is all or nothing: any problem and nothing is saved.
 
 import csv
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.formats import base_formats
@@ -195,12 +198,24 @@ class TableResource(resources.ModelResource):
             result.append_base_error(Error(TableFileError(problem.message)))
             result.problems = [problem]
             return result
+        file_problems = self.file_problems(dataset)
         kwargs.setdefault("rollback_on_validation_errors", True)
         result = super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+            dataset,
+            dry_run=dry_run or bool(file_problems),  # a file-level problem saves nothing; its rows are still checked
+            raise_errors=raise_errors,
+            use_transactions=use_transactions,
+            **kwargs,
         )
-        result.problems = self.collect_problems(result)
+        row_problems = self.collect_problems(result)
+        for problem in file_problems:
+            result.append_base_error(Error(TableFileError(str(problem))))
+        result.problems = sorted(row_problems + file_problems, key=lambda problem: problem.row or 0)
         return result
+
+    def file_problems(self, dataset) -> list[ImportProblem]:
+        """Problems that need the whole file (a tree that does not add up …); none by default."""
+        return []
 
     def import_row(self, row, instance_loader, **kwargs):
         line = kwargs["row_number"] + 1
@@ -378,3 +393,82 @@ class CodeListWidget(widgets.ManyToManyWidget):
         if value is None:
             return ""
         return "; ".join(str(getattr(item, self.field)) for item in value.all())
+
+
+class PointsWidget(widgets.DecimalWidget):
+    """Points with at most two decimals; "1.5" and "1,5" both read; written as "1.5" (or a number in .xlsx)."""
+
+    def __init__(self, places: int = 2, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        if isinstance(value, bool):
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+        text = str(value).strip().replace(" ", "")
+        if isinstance(value, str) and text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from exc
+        if not number.is_finite():
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+        if number != number.quantize(Decimal(1).scaleb(-self.places)):
+            raise ValueError(
+                _("“%(value)s” has more than %(places)s decimal places.") % {"value": value, "places": self.places}
+            )
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        if kwargs.get("force_native_type"):
+            return value
+        return format(value.normalize(), "f")
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice written as its code (appraisal, yes_no …); its Vietnamese or English label is accepted too."""
+
+    def __init__(self, choices, *, what: str, **kwargs):
+        self.choices = choices
+        self.what = what
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = _normal(value)
+        if not text:
+            return ""
+        for code, label in self.choices.choices:
+            with translation.override("en"):
+                english = str(label)
+            if text in {_normal(code), _normal(label), _normal(english)}:
+                return code
+        raise ValueError(
+            _("“%(value)s” is not a valid %(what)s (%(codes)s).")
+            % {"value": value, "what": self.what, "codes": ", ".join(self.choices.values)}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class JSONWidget(widgets.Widget):
+    """A JSON object in one cell; an empty cell is {}."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return {}
+        try:
+            parsed = json.loads(str(value))
+        except json.JSONDecodeError as exc:
+            raise ValueError(_("not valid JSON (%(error)s).") % {"error": exc.msg}) from exc
+        if not isinstance(parsed, dict):
+            raise ValueError(_('must be a JSON object, such as {"target": 30}.'))
+        return parsed
+
+    def render(self, value, obj=None, **kwargs):
+        return json.dumps(value, ensure_ascii=False) if value else ""

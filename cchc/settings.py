@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "import_export",
     "cchc.apps.CoreConfig",
     "accounts",
+    "assessment",
 ]
 
 MIDDLEWARE = [

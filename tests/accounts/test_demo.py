@@ -1,9 +1,5 @@
 """The demo: Hanoi's blocks and 52 units, the agencies, one user per role; loading twice changes nothing."""
 
-import pytest
-from django.core.management import CommandError, call_command
-from django.test import override_settings
-
 from accounts.demo import DEMO_PASSWORD, demo_load
 from accounts.models import Block, Membership, Role, Unit, User
 
@@ -51,22 +47,3 @@ def test_loading_the_demo_twice_changes_nothing(db):
     first = snapshot()
     demo_load()
     assert snapshot() == first
-
-
-def test_load_demo_prints_the_logins(db, capsys, settings):
-    settings.DEBUG = True
-    call_command("load_demo")
-    out = capsys.readouterr().out
-    assert f"Đã nạp dữ liệu trình diễn. Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}):" in out
-    assert "  lanhdao   Đỗ Quang Huy — Lãnh đạo đơn vị (Sở Tài chính)" in out
-    assert "  thamdinh  Lê Văn Minh — Thẩm định viên (Sở Nội vụ), Cán bộ đầu mối CCHC (Sở Nội vụ)" in out
-
-
-@override_settings(DEBUG=False)
-def test_load_demo_refuses_without_debug(db):
-    with pytest.raises(CommandError) as error:
-        call_command("load_demo")
-    assert str(error.value) == (
-        "Dữ liệu trình diễn tạo người dùng với mật khẩu công khai: hãy chạy với DEBUG=1 (hoặc --force)."
-    )
-    assert not User.objects.exists()

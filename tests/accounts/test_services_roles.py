@@ -87,27 +87,59 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
     Group.objects.all().delete()
     role_groups_sync()
     role_groups_sync()  # idempotent
-    perms = {group.name: sorted(group.permissions.values_list("codename", flat=True)) for group in Group.objects.all()}
+    perms = {
+        group.name: sorted(
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+        )
+        for group in Group.objects.all()
+    }
+    readers = [
+        "accounts.view_block",
+        "accounts.view_unit",
+        "assessment.view_assessment",
+        "assessment.view_criterion",
+        "assessment.view_framework",
+        "assessment.view_period",
+        "assessment.view_periodblock",
+    ]
     assert perms == {
         ROLE_GROUPS[Role.COORDINATOR]: sorted(
             [
-                "view_user",
-                "add_user",
-                "change_user",
-                "view_membership",
-                "add_membership",
-                "change_membership",
-                "delete_membership",
-                "view_block",
-                "add_block",
-                "change_block",
-                "delete_block",
-                "view_unit",
-                "add_unit",
-                "change_unit",
-                "delete_unit",
+                "accounts.view_user",
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.view_membership",
+                "accounts.add_membership",
+                "accounts.change_membership",
+                "accounts.delete_membership",
+                "accounts.view_block",
+                "accounts.add_block",
+                "accounts.change_block",
+                "accounts.delete_block",
+                "accounts.view_unit",
+                "accounts.add_unit",
+                "accounts.change_unit",
+                "accounts.delete_unit",
+                "assessment.view_framework",
+                "assessment.add_framework",
+                "assessment.change_framework",
+                "assessment.delete_framework",
+                "assessment.view_criterion",
+                "assessment.add_criterion",
+                "assessment.change_criterion",
+                "assessment.delete_criterion",
+                "assessment.view_period",
+                "assessment.add_period",
+                "assessment.change_period",
+                "assessment.view_periodblock",
+                "assessment.add_periodblock",
+                "assessment.change_periodblock",
+                "assessment.delete_periodblock",
+                "assessment.view_assessment",
+                "assessment.add_assessment",
             ]
         ),
-        ROLE_GROUPS[Role.APPRAISER]: ["view_block", "view_unit"],
-        ROLE_GROUPS[Role.COUNCIL]: ["view_block", "view_unit"],
+        ROLE_GROUPS[Role.APPRAISER]: sorted(readers),
+        ROLE_GROUPS[Role.COUNCIL]: sorted(readers),
     }

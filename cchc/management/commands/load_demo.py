@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.demo import demo_load
+from accounts.demo import demo_load as accounts_demo_load
+from assessment.demo import demo_load as assessment_demo_load
 
 
 class Command(BaseCommand):
@@ -17,13 +18,21 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(_("The demo creates users with known passwords: run it with DEBUG=1 (or --force)."))
-        logins = demo_load()
-        width = max(len(login["username"]) for login in logins)
+        logins = accounts_demo_load()
+        period = assessment_demo_load()
         self.stdout.write(
             self.style.SUCCESS(
-                _("Demo data loaded. Demo logins (password for all: %(password)s):")
-                % {"password": logins[0]["password"]}
+                _("Demo data loaded. %(period)s: %(count)s units in self-assessment until %(closes)s.")
+                % {
+                    "period": period.name,
+                    "count": period.assessments.count(),
+                    "closes": period.self_assessment_closes.strftime("%d/%m/%Y"),
+                }
             )
         )
+        self.stdout.write(
+            self.style.SUCCESS(_("Demo logins (password for all: %(password)s):") % {"password": logins[0]["password"]})
+        )
+        width = max(len(login["username"]) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login['username']:<{width}}  {login['full_name']} — {login['roles']}")

@@ -1,0 +1,117 @@
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from accounts.models import Block, Unit
+from assessment.models import Criterion, Framework, Method, Period, PeriodBlock, Score
+from assessment.services import framework_activate, period_open
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Benchmark: open a national-size period (default 5,000 units × 100 leaves) and print the time."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--units", type=int, default=5000)
+        parser.add_argument("--leaves", type=int, default=100)
+        parser.add_argument("--keep", action="store_true", help="keep the data (default: roll everything back)")
+
+    def handle(self, *args, **options):
+        units, leaves = options["units"], options["leaves"]
+        self.stdout.write(f"database: {connection.vendor}; {units} units × {leaves} leaves")
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                period = self._setup(units, leaves)
+                setup = time.perf_counter() - started
+
+                started = time.perf_counter()
+                result = period_open(period=period)
+                first = time.perf_counter() - started
+
+                started = time.perf_counter()
+                again = period_open(period=period)
+                second = time.perf_counter() - started
+
+                rows = Score.objects.filter(assessment__period=period).count()
+                self.stdout.write(f"setup (units, framework, period): {setup:.2f} s")
+                self.stdout.write(
+                    f"open period: {first:.2f} s — {result.assessments_created} assessments, "
+                    f"{result.scores_created} score rows ({rows} in the table)"
+                )
+                self.stdout.write(
+                    f"open again (idempotent): {second:.2f} s — {again.assessments_created} assessments, "
+                    f"{again.scores_created} score rows created"
+                )
+                if not options["keep"]:
+                    raise _Rollback
+        except _Rollback:
+            self.stdout.write("rolled back (use --keep to keep the data)")
+
+    def _setup(self, units: int, leaves: int) -> Period:
+        tag = f"bench-{int(time.time())}"
+        block = Block.objects.create(code=tag, name=f"Benchmark {tag}", order=999)
+        agency = Unit.objects.create(
+            code=f"{tag}-agency", name="Benchmark agency", block=block, is_appraising_agency=True
+        )
+        Unit.objects.bulk_create(
+            [Unit(code=f"{tag}-{number:05d}", name=f"Đơn vị {number:05d}", block=block) for number in range(units - 1)],
+            batch_size=5000,
+        )
+        framework = Framework.objects.create(block=block, name=f"Benchmark {tag}", first_year=2000)
+        fields = 10
+        per_field = max(leaves // fields, 1)
+        criteria, order = [], 0
+        for field in range(1, fields + 1):
+            order += 1
+            criteria.append(
+                Criterion(
+                    framework=framework,
+                    code=str(field),
+                    title=f"Lĩnh vực {field}",
+                    order=order,
+                    max_points=Decimal(per_field),
+                    appraising_agency=agency,
+                )
+            )
+            for leaf in range(1, per_field + 1):
+                order += 1
+                criteria.append(
+                    Criterion(
+                        framework=framework,
+                        code=f"{field}.{leaf}",
+                        title=f"Tiêu chí {field}.{leaf}",
+                        order=order,
+                        max_points=Decimal(1),
+                        method=Method.APPRAISAL,
+                        rule="yes_no",
+                        appraising_agency=agency,
+                    )
+                )
+        Criterion.objects.bulk_create(criteria)
+        parents = {c.code: c for c in Criterion.objects.filter(framework=framework, method="")}
+        children = list(Criterion.objects.filter(framework=framework).exclude(method=""))
+        for child in children:
+            child.parent = parents[child.code.split(".")[0]]
+        Criterion.objects.bulk_update(children, ["parent"], batch_size=1000)
+        framework_activate(framework=framework)
+        year = (Period.objects.order_by("-year").values_list("year", flat=True).first() or 2999) + 1
+        period = Period.objects.create(
+            year=year,
+            name=f"Benchmark {year}",
+            self_assessment_opens=date(2030, 1, 1),
+            self_assessment_closes=date(2030, 1, 31),
+            appraisal_closes=date(2030, 2, 28),
+            explanation_opens=date(2030, 3, 1),
+            explanation_closes=date(2030, 3, 15),
+            council_date=date(2030, 3, 31),
+            publication_date=date(2030, 4, 15),
+        )
+        PeriodBlock.objects.create(period=period, block=block, framework=framework)
+        return period

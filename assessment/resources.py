@@ -1,0 +1,182 @@
+"""Frameworks in and out of spreadsheets (DOMAIN.md "framework" format), one framework at a time."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.fields import Field
+from import_export.results import Error
+
+from accounts.models import Unit
+from assessment.models import Criterion, Framework, Method, RuleKind
+from assessment.tree import Node, group_maxima, tree_problems
+from cchc.imports import (
+    ChoiceWidget,
+    CodeWidget,
+    ImportProblem,
+    JSONWidget,
+    PointsWidget,
+    TableFileError,
+    TableResource,
+    YesNoWidget,
+)
+
+
+class CriterionResource(TableResource):
+    """The criteria of ``framework``: importing replaces its tree (rows missing from the file are removed)."""
+
+    code = Field(attribute="code", column_name="Mã")
+    title = Field(attribute="title", column_name="Tên tiêu chí")
+    max_points = Field(attribute="max_points", column_name="Điểm tối đa", widget=PointsWidget())
+    method = Field(attribute="method", column_name="Phương thức", widget=ChoiceWidget(Method, what=_("method")))
+    rule = Field(attribute="rule", column_name="Quy tắc chấm", widget=ChoiceWidget(RuleKind, what=_("rule")))
+    rule_params = Field(attribute="rule_params", column_name="Tham số quy tắc", widget=JSONWidget())
+    allows_na = Field(attribute="allows_na", column_name="Cho phép không áp dụng", widget=YesNoWidget(default=False))
+    evidence_required = Field(
+        attribute="evidence_required", column_name="Yêu cầu tài liệu kiểm chứng", widget=YesNoWidget(default=False)
+    )
+    appraising_agency = Field(
+        attribute="appraising_agency",
+        column_name="Cơ quan thẩm định",
+        widget=CodeWidget(Unit, not_found=_("there is no unit with code “%(value)s”.")),
+    )
+    guidance = Field(attribute="guidance", column_name="Hướng dẫn chấm")
+
+    required_fields = ("code", "title", "max_points", "method")
+    key_field = "code"
+
+    class Meta:
+        model = Criterion
+        fields = (
+            "code",
+            "title",
+            "max_points",
+            "method",
+            "rule",
+            "rule_params",
+            "allows_na",
+            "evidence_required",
+            "appraising_agency",
+            "guidance",
+        )
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, framework: Framework | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.framework = framework
+        self.nodes: list[Node] = []
+
+    def get_queryset(self):
+        return Criterion.objects.filter(framework=self.framework).select_related("appraising_agency")
+
+    def init_instance(self, row=None):
+        return Criterion(framework=self.framework)
+
+    # A cell that cannot be read leaves its field empty; the checks that build on it would only repeat
+    # the same problem in other words, so they are left out for that row.
+    DEPENDS_ON = {
+        "method": {"rule", "rule_params", "max_points"},
+        "rule": {"rule_params"},
+        "max_points": {"rule_params"},
+    }
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not import_validation_errors:
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        errors = {
+            key: list(value.error_list) if hasattr(value, "error_list") else list(value)
+            for key, value in import_validation_errors.items()
+        }
+        hidden = set(errors) | {dependent for key in errors for dependent in self.DEPENDS_ON.get(key, ())}
+        try:
+            instance.full_clean(exclude=list(errors), validate_unique=validate_unique)
+        except ValidationError as exc:
+            for key, messages in exc.error_dict.items():
+                if key not in hidden:
+                    errors.setdefault(key, []).extend(messages)
+        raise ValidationError(errors)
+
+    # -- whole-file checks ------------------------------------------------------------------------
+
+    def _nodes(self, dataset) -> list[Node]:
+        """Read the rows leniently for the tree checks; unreadable cells are reported by the row checks."""
+        nodes, seen = [], set()
+        for number, values in enumerate(dataset, start=2):
+            row = dict(zip(dataset.headers, values, strict=False))
+            code = str(row.get(self.fields["code"].column_name) or "").strip()
+            if not code or code in seen:
+                continue
+            seen.add(code)
+            try:
+                max_points, unreadable = self.fields["max_points"].clean(row), False
+            except ValueError:
+                max_points, unreadable = None, True
+            try:
+                method = self.fields["method"].clean(row)
+            except ValueError:
+                method = "?"
+            nodes.append(Node(code=code, max_points=max_points, method=method, line=number, max_unreadable=unreadable))
+        return nodes
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        if self.framework is None or self.framework.state != Framework.State.DRAFT:
+            message = gettext("Only a draft framework can be changed; copy it as a new version to change it.")
+            result = self.get_result_class()()
+            result.append_base_error(Error(TableFileError(message)))
+            result.problems = [ImportProblem(None, message)]
+            return result
+        self.existing_codes = set(Criterion.objects.filter(framework=self.framework).values_list("code", flat=True))
+        result = super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
+        result.removed_codes = sorted(self.existing_codes - {node.code for node in self.nodes})
+        result.framework = self.framework
+        return result
+
+    def file_problems(self, dataset) -> list[ImportProblem]:
+        self.nodes = self._nodes(dataset)
+        return [ImportProblem(problem.line, problem.message) for problem in tree_problems(self.nodes)]
+
+    def after_import(self, dataset, result, **kwargs):
+        """Link parents, keep the file's order, store group maxima and drop criteria no longer in the file."""
+        super().after_import(dataset, result, **kwargs)
+        if result.has_errors() or result.has_validation_errors():
+            return
+        nodes = self.nodes
+        lines = {node.code: node.line for node in nodes}
+        Criterion.objects.filter(framework=self.framework).exclude(code__in=lines).delete()
+        criteria = {criterion.code: criterion for criterion in Criterion.objects.filter(framework=self.framework)}
+        maxima = group_maxima(nodes)
+        for code, criterion in criteria.items():
+            parent = code.rsplit(".", 1)[0] if "." in code else None
+            criterion.parent = criteria.get(parent)
+            criterion.order = lines[code]
+            if code in maxima:
+                criterion.max_points = maxima[code]
+        Criterion.objects.bulk_update(criteria.values(), ["parent", "order", "max_points"], batch_size=500)
+        agencies = {c.appraising_agency_id for c in criteria.values() if c.appraising_agency_id}
+        # The framework decides who appraises: those units become appraising agencies.
+        Unit.objects.filter(pk__in=agencies, is_appraising_agency=False).update(is_appraising_agency=True)
+
+    # -- export -------------------------------------------------------------------------------------
+
+    def dehydrate_allows_na(self, criterion):
+        return self._yes_no_for_leaf(criterion, criterion.allows_na)
+
+    def dehydrate_evidence_required(self, criterion):
+        return self._yes_no_for_leaf(criterion, criterion.evidence_required)
+
+    @staticmethod
+    def _yes_no_for_leaf(criterion, value):
+        if not criterion.method:
+            return ""
+        return "có" if value else "không"
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        code = str(row.get(self.fields["code"].column_name) or "").strip()
+        if not code:
+            raise ValidationError({"code": gettext("The code is empty.")})

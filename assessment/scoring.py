@@ -1,0 +1,81 @@
+"""The index arithmetic: pure functions over plain values, Decimal only, no Django import.
+
+Rules of DOMAIN.md ("Scoring rules"): each appraisal leaf's rule turns the unit's declared value into
+a proposed score within 0..max; appraisers may always override it.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+POINTS = Decimal("0.01")
+
+
+def quantize_points(value: Decimal) -> Decimal:
+    """Points have two decimal places, rounded half-up (1.125 → 1.13)."""
+    return value.quantize(POINTS, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Tier:
+    min: Decimal
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A leaf's rule with its parameters, already checked (see assessment.rules)."""
+
+    kind: str
+    tiers: tuple[Tier, ...] = ()
+    target: Decimal | None = None
+    per_item: Decimal | None = None
+
+
+YES_NO, TIERS, RATIO, COUNT, DEDUCTION, MANUAL = "yes_no", "tiers", "ratio", "count", "deduction", "manual"
+
+
+def propose_yes_no(declared: bool, max_points: Decimal) -> Decimal:
+    """yes → max, no → 0."""
+    return quantize_points(max_points) if declared else Decimal("0.00")
+
+
+def propose_tiers(rate: Decimal, tiers: tuple[Tier, ...], max_points: Decimal) -> Decimal:
+    """The points of the highest tier whose minimum the declared rate reaches, else 0."""
+    reached = [tier for tier in tiers if rate >= tier.min]
+    if not reached:
+        return Decimal("0.00")
+    best = max(reached, key=lambda tier: tier.min)
+    return quantize_points(min(best.points, max_points))
+
+
+def propose_ratio(declared: Decimal, target: Decimal, max_points: Decimal) -> Decimal:
+    """max × min(declared / target, 1); nothing below 0."""
+    share = min(max(declared, Decimal(0)) / target, Decimal(1))
+    return quantize_points(max_points * share)
+
+
+def propose_count(count: Decimal, per_item: Decimal, max_points: Decimal) -> Decimal:
+    """min(count × per_item, max)."""
+    return quantize_points(min(max(count, Decimal(0)) * per_item, max_points))
+
+
+def propose_deduction(count: Decimal, per_item: Decimal, max_points: Decimal) -> Decimal:
+    """max(max − count × per_item, 0)."""
+    return quantize_points(max(max_points - max(count, Decimal(0)) * per_item, Decimal(0)))
+
+
+def propose_score(rule: Rule, declared, max_points: Decimal) -> Decimal | None:
+    """The proposed score of a leaf from its declared value; None when the rule is manual or nothing is declared."""
+    if declared is None or rule.kind == MANUAL:
+        return None
+    if rule.kind == YES_NO:
+        return propose_yes_no(bool(declared), max_points)
+    if rule.kind == TIERS:
+        return propose_tiers(Decimal(declared), rule.tiers, max_points)
+    if rule.kind == RATIO:
+        return propose_ratio(Decimal(declared), rule.target, max_points)
+    if rule.kind == COUNT:
+        return propose_count(Decimal(declared), rule.per_item, max_points)
+    if rule.kind == DEDUCTION:
+        return propose_deduction(Decimal(declared), rule.per_item, max_points)
+    raise ValueError(f"unknown rule kind {rule.kind!r}")

@@ -1,0 +1,48 @@
+"""python manage.py load_demo: everything a newcomer needs to see, loaded twice without duplicates."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from assessment.models import Assessment, Framework, Period, Score
+
+
+def test_load_demo_prints_the_period_and_the_logins(db, capsys, settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    period = Period.objects.get(year=2024)
+    assert (
+        f"Đã nạp dữ liệu trình diễn. Chỉ số CCHC năm 2024: 52 đơn vị đang tự đánh giá đến hết ngày "
+        f"{period.self_assessment_closes:%d/%m/%Y}." in out
+    )
+    assert f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}):" in out
+    assert "  lanhdao   Đỗ Quang Huy — Lãnh đạo đơn vị (Sở Tài chính)" in out
+    assert "  thamdinh  Lê Văn Minh — Thẩm định viên (Sở Nội vụ), Cán bộ đầu mối CCHC (Sở Nội vụ)" in out
+
+
+def test_the_demo_period_2024_is_open_for_self_assessment_for_every_unit(db, settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent
+    period = Period.objects.get(year=2024)
+    frameworks = Framework.objects.filter(state=Framework.State.ACTIVE)
+    assert sorted(frameworks.values_list("block__code", flat=True)) == ["departments", "districts"]
+    assert Assessment.objects.filter(period=period, status=Assessment.Status.DRAFT).count() == 52
+    assert Score.objects.filter(assessment__period=period).count() == 52 * 43
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert period.self_assessment_opens <= today <= period.self_assessment_closes
+
+
+@override_settings(DEBUG=False)
+def test_load_demo_refuses_without_debug(db):
+    with pytest.raises(CommandError) as error:
+        call_command("load_demo")
+    assert str(error.value) == (
+        "Dữ liệu trình diễn tạo người dùng với mật khẩu công khai: hãy chạy với DEBUG=1 (hoặc --force)."
+    )
+    assert not User.objects.exists()
