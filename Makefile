@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint check-smoke messages clean
+.PHONY: run test setup lint messages catalogue clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ node_modules/.installed: package.json package-lock.json
 
 messages: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+# Refresh the Vietnamese catalogue after changing user-facing strings, then translate the new entries.
+catalogue: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py makemessages -l vi --no-location --no-obsolete --ignore=.venv --ignore=node_modules
 
 setup: $(VENV)/.installed node_modules/.installed messages
 
