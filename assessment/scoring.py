@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 POINTS = Decimal("0.01")
+INDEX = Decimal("0.0001")
 
 
 def quantize_points(value: Decimal) -> Decimal:
@@ -79,3 +80,15 @@ def propose_score(rule: Rule, declared, max_points: Decimal) -> Decimal | None:
     if rule.kind == DEDUCTION:
         return propose_deduction(Decimal(declared), rule.per_item, max_points)
     raise ValueError(f"unknown rule kind {rule.kind!r}")
+
+
+def index_percent(achieved: Decimal, maximum: Decimal) -> Decimal | None:
+    """achieved / maximum × 100, stored with 4 places (half-up); None when nothing counts."""
+    if not maximum:
+        return None
+    return (achieved * 100 / maximum).quantize(INDEX, rounding=ROUND_HALF_UP)
+
+
+def shown(value: Decimal) -> Decimal:
+    """The 2-place value people see and ranks are made on (86.5806 → 86.58)."""
+    return value.quantize(POINTS, rounding=ROUND_HALF_UP)

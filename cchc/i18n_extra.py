@@ -82,6 +82,32 @@ DJANGO_MORE = [
     ngettext_lazy("%(num)d minute", "%(num)d minutes", 1),
 ]
 
+# Django's own Vietnamese for these is wrong or clumsy ("số tổng thể", stray spaces): ours takes precedence.
+DJANGO_BETTER = [
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is %(limit_value)s (it is %(show_value)s)."),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit in total.",
+        "Ensure that there are no more than %(max)s digits in total.",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s decimal place.",
+        "Ensure that there are no more than %(max)s decimal places.",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit before the decimal point.",
+        "Ensure that there are no more than %(max)s digits before the decimal point.",
+        1,
+    ),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("This field cannot be blank."),
+    gettext_noop("This field cannot be null."),
+]
+
 AUTH_AND_ADMIN = [
     gettext_noop(
         "Enter a valid username. This value may contain only unaccented lowercase a-z and uppercase A-Z "

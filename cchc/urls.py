@@ -5,9 +5,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts.forms import LoginForm
+from cchc import views
 
 urlpatterns = [
-    path("", include("accounts.urls")),
+    path("", views.home, name="home"),
+    path("", include("assessment.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

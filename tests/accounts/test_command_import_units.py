@@ -35,7 +35,7 @@ def test_import_units_lists_every_problem_and_saves_nothing(departments, tmp_pat
         call_command("import_units", str(path))
     assert str(error.value) == "Không nhập dữ liệu nào: có 3 lỗi cần sửa."
     assert capsys.readouterr().err.splitlines() == [
-        "Dòng 3: Tên đơn vị: Trường này không được để trắng.",
+        "Dòng 3: Tên đơn vị: Trường này không được để trống.",
         "Dòng 3: Khối: không có khối nào có mã “khoi-la”.",
         "Dòng 4: Mã đơn vị: “so-y-te” đã có ở dòng 2.",
     ]

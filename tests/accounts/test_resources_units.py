@@ -126,7 +126,7 @@ def test_export_then_import_gives_the_same_units(blocks):
         ),
         pytest.param(
             ["code,name,block", "so-y-te,Sở Y tế,departments", "so-du-lich,,departments"],
-            ["Dòng 3: Tên đơn vị: Trường này không được để trắng."],
+            ["Dòng 3: Tên đơn vị: Trường này không được để trống."],
             id="empty name",
         ),
         pytest.param(

@@ -1,4 +1,4 @@
-"""Every write on frameworks, periods and assessments goes through here."""
+"""Frameworks (draft, active, archived, versions) and opening periods."""
 
 from dataclasses import dataclass
 
@@ -156,13 +156,13 @@ def period_open(*, period: Period, units=None) -> OpenResult:
     ]
     Assessment.objects.bulk_create(new, batch_size=5000)
 
-    leaves: dict[int, list[int]] = {}
-    for criterion_id, framework_id in (
+    leaves: dict[int, list[tuple[int, object]]] = {}
+    for criterion_id, framework_id, max_points in (
         Criterion.objects.filter(framework_id__in=set(frameworks.values()))
         .exclude(method="")
-        .values_list("id", "framework_id")
+        .values_list("id", "framework_id", "max_points")
     ):
-        leaves.setdefault(framework_id, []).append(criterion_id)
+        leaves.setdefault(framework_id, []).append((criterion_id, max_points))
     # Assessments whose rows are not all there yet (all the new ones; old ones only after an interruption).
     incomplete = (
         Assessment.objects.filter(period=period, unit_id__in=candidates)
@@ -174,7 +174,10 @@ def period_open(*, period: Period, units=None) -> OpenResult:
     for assessment_id, framework_id, rows in incomplete:
         if rows >= len(leaves.get(framework_id, [])):
             continue
-        batch.extend(Score(assessment_id=assessment_id, criterion_id=leaf) for leaf in leaves[framework_id])
+        batch.extend(
+            Score(assessment_id=assessment_id, criterion_id=leaf, max_points=max_points)
+            for leaf, max_points in leaves[framework_id]
+        )
         if len(batch) >= SCORE_BATCH:
             Score.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []

@@ -1,0 +1,166 @@
+"""The unit's forms: thin parsing of what was typed; the rules are the services'."""
+
+from decimal import Decimal
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from assessment import scoring
+from assessment.services import ScoreInput
+
+SECTION_FORM_ID = "section-form"
+
+
+def _attrs(**extra):
+    return {"class": "form-control form-control-sm", **extra}
+
+
+class ScoreForm(forms.Form):
+    """One appraisal leaf in the section form; ``show_hidden_initial`` tells which leaves were really changed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, score, **kwargs):
+        self.score = score
+        criterion = score.criterion
+        kwargs.setdefault("prefix", f"s{score.pk}")
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": score.version,
+                "declared_value": _initial_declared(score),
+                "self_points": score.self_points,
+                "is_na": score.is_na,
+                "na_reason": score.na_reason,
+                "note": score.note,
+                "no_evidence_reason": score.no_evidence_reason,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        rule = criterion.rule
+        common = {"required": False, "show_hidden_initial": True}
+        if rule == scoring.YES_NO:
+            self.fields["declared_value"] = forms.TypedChoiceField(
+                label=_("Declared"),
+                choices=[("", "—"), ("1", _("Yes")), ("0", _("No"))],
+                coerce=Decimal,
+                empty_value=None,
+                widget=forms.Select(attrs=_attrs(**{"class": "form-select form-select-sm"})),
+                **common,
+            )
+        elif rule in (scoring.COUNT, scoring.DEDUCTION):
+            self.fields["declared_value"] = forms.IntegerField(
+                label=_("Declared number"),
+                min_value=0,
+                widget=forms.NumberInput(attrs=_attrs(min="0", step="1")),
+                **common,
+            )
+        elif rule in (scoring.TIERS, scoring.RATIO):
+            self.fields["declared_value"] = forms.DecimalField(
+                label=_("Declared rate (%)"),
+                max_digits=12,
+                decimal_places=2,
+                min_value=0,
+                localize=True,
+                widget=forms.TextInput(attrs=_attrs(inputmode="decimal")),
+                **common,
+            )
+        self.fields["self_points"] = forms.DecimalField(
+            label=_("Self score"),
+            max_digits=7,
+            decimal_places=2,
+            localize=True,
+            widget=forms.TextInput(attrs=_attrs(inputmode="decimal")),
+            **common,
+        )
+        # Always parsed, shown only where the framework allows N/A: a forged "N/A" gets the service's refusal.
+        self.fields["is_na"] = forms.BooleanField(
+            label=_("Not applicable"),
+            widget=forms.CheckboxInput(attrs={"class": "form-check-input", "data-na-toggle": "1"}),
+            **common,
+        )
+        self.fields["na_reason"] = forms.CharField(
+            label=_("Why it does not apply"), widget=forms.Textarea(attrs=_attrs(rows=2)), **common
+        )
+        if criterion.evidence_required:
+            self.fields["no_evidence_reason"] = forms.CharField(
+                label=_("If there is no evidence, why"), widget=forms.Textarea(attrs=_attrs(rows=2)), **common
+            )
+        self.fields["note"] = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs=_attrs(rows=2)), **common)
+        self.fields["self_points"].widget.attrs.update({"data-self-points": "1", "data-scoring-input": "1"})
+        if "declared_value" in self.fields:
+            self.fields["declared_value"].widget.attrs.update(
+                {
+                    "data-proposal-url": reverse("assessment:score-proposal", args=[score.assessment_id, score.pk]),
+                    "data-proposal-target": f"proposal-{score.pk}",
+                    "data-self-input": f"id_{self.prefix}-self_points",
+                    "data-scoring-input": "1",
+                }
+            )
+
+    def to_input(self) -> ScoreInput:
+        data = self.cleaned_data
+        declared = data.get("declared_value")
+        return ScoreInput(
+            score_id=self.score.pk,
+            version=data["version"],
+            declared_value=None if declared is None else Decimal(declared),
+            self_points=data.get("self_points"),
+            is_na=bool(data.get("is_na")),
+            na_reason=data.get("na_reason") or "",
+            note=data.get("note") or "",
+            no_evidence_reason=data.get("no_evidence_reason") or "",
+        )
+
+
+def _initial_declared(score):
+    value = score.declared_value
+    if value is None:
+        return None
+    if score.criterion.rule == scoring.YES_NO:
+        return "1" if value else "0"
+    if score.criterion.rule in (scoring.COUNT, scoring.DEDUCTION):
+        return int(value)
+    return value
+
+
+class ExplanationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        show_hidden_initial=True,
+        widget=forms.Textarea(attrs=_attrs(rows=3)),
+    )
+
+    def __init__(self, *args, score, **kwargs):
+        self.score = score
+        kwargs.setdefault("prefix", f"s{score.pk}")
+        kwargs.setdefault("initial", {"version": score.version, "explanation": score.explanation})
+        super().__init__(*args, **kwargs)
+
+
+class EvidenceForm(forms.Form):
+    """Upload files (each checked by the service) or attach a document the unit already has, for one leaf."""
+
+    document = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    number = forms.CharField(label=_("Document number"), max_length=100, required=False)
+    issued_on = forms.DateField(
+        label=_("Issue date"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    )
+    issuer = forms.CharField(label=_("Issuer"), max_length=255, required=False)
+    locator = forms.CharField(label=_("Page or section that proves it"), max_length=255, required=False)
+
+
+class SubmitForm(forms.Form):
+    signed_report = forms.FileField(
+        label=_("Signed self-assessment report (scan: PDF, JPG or PNG)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm the self-assessment is complete; after submitting, the unit can no longer change it."),
+        required=True,
+        error_messages={"required": _("Tick the confirmation to submit.")},
+    )

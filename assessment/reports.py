@@ -1,0 +1,30 @@
+"""Printable documents (WeasyPrint, Vietnamese fonts from the system's DejaVu)."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessment.models import Criterion, Score
+from assessment.selectors import assessments_progress
+
+
+def self_assessment_pdf(assessment) -> bytes:
+    """The self-assessment report the unit head signs: every criterion with the unit's figures and evidence."""
+    import weasyprint  # heavy: loaded only when a report is asked for
+
+    criteria = list(Criterion.objects.filter(framework_id=assessment.framework_id).order_by("order"))
+    scores = {
+        score.criterion_id: score
+        for score in Score.objects.filter(assessment=assessment).prefetch_related("evidence__document")
+    }
+    for criterion in criteria:
+        criterion.score = scores.get(criterion.pk)
+    html = render_to_string(
+        "assessment/report_self_assessment.html",
+        {
+            "assessment": assessment,
+            "criteria": criteria,
+            "progress": assessments_progress([assessment.pk]).get(assessment.pk),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    return weasyprint.HTML(string=html).write_pdf()

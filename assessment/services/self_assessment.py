@@ -1,0 +1,250 @@
+"""The unit's writes: self scores by section, explanations, submitting both."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from assessment import scoring
+from assessment.files import check_upload
+from assessment.models import Assessment, AssessmentStatus, DocumentKind, Method, Score
+from assessment.selectors import assessment_missing
+from assessment.services.evidence import document_store
+from assessment.workflow import explanation_window, is_head, is_member, self_assessment_window, transition
+
+MAX_RATE = Decimal("1000")
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """What the unit typed for one leaf, with the version of the row it started from."""
+
+    score_id: int
+    version: int
+    declared_value: Decimal | None = None
+    self_points: Decimal | None = None
+    is_na: bool = False
+    na_reason: str = ""
+    note: str = ""
+    no_evidence_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    score_id: int
+    code: str
+    by: str
+    at: datetime | None
+
+
+class ConflictError(Exception):
+    """Someone else saved these leaves since the page was opened: nothing was saved."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__(", ".join(conflict.code for conflict in conflicts))
+
+
+class ScoreErrors(ValidationError):
+    """Per-leaf field errors: {score_id: {field: [messages]}}; nothing was saved."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        self.by_score = errors
+        super().__init__(
+            [message for fields in errors.values() for messages in fields.values() for message in messages]
+        )
+
+
+def _assert_member(assessment: Assessment, user) -> None:
+    if not is_member(user, assessment):
+        raise PermissionDenied(_("Only the people of %(unit)s can change this assessment.") % {"unit": assessment.unit})
+
+
+def _locked_scores(assessment: Assessment, ids) -> dict[int, Score]:
+    scores = {
+        score.pk: score
+        for score in Score.objects.select_for_update(of=("self",))
+        .filter(assessment=assessment, pk__in=ids)
+        .select_related("criterion", "updated_by")
+    }
+    if len(scores) != len(set(ids)):
+        raise PermissionDenied(_("These criteria are not part of the assessment."))
+    return scores
+
+
+def _conflicts(rows, scores) -> list[Conflict]:
+    return [
+        Conflict(
+            score_id=row.score_id,
+            code=scores[row.score_id].criterion.code,
+            by=str(scores[row.score_id].updated_by or ""),
+            at=scores[row.score_id].updated_at,
+        )
+        for row in rows
+        if scores[row.score_id].version != row.version
+    ]
+
+
+def score_problems(score: Score, row: ScoreInput) -> dict[str, list[str]]:
+    """The unit's rules for one leaf: only appraisal leaves, N/A where allowed and with a reason, typed values."""
+    criterion = score.criterion
+    if criterion.method != Method.APPRAISAL:
+        return {"self_points": [_("This criterion is not self-scored.")]}
+    errors: dict[str, list[str]] = {}
+    if row.is_na:
+        if not criterion.allows_na:
+            errors["is_na"] = [_("This criterion cannot be marked “not applicable”.")]
+        elif not row.na_reason.strip():
+            errors["na_reason"] = [_("Give the reason the criterion does not apply.")]
+        return errors
+    value = row.declared_value
+    if value is not None:
+        if criterion.rule == scoring.YES_NO and value not in (Decimal(0), Decimal(1)):
+            errors["declared_value"] = [_("Answer yes or no.")]
+        elif criterion.rule in (scoring.COUNT, scoring.DEDUCTION) and (value < 0 or value != value.to_integral()):
+            errors["declared_value"] = [_("The declared value must be a whole number, 0 or more.")]
+        elif criterion.rule in (scoring.TIERS, scoring.RATIO) and not (0 <= value <= MAX_RATE):
+            errors["declared_value"] = [_("The declared rate must be between 0 and 1,000%.")]
+        elif criterion.rule == scoring.MANUAL:
+            errors["declared_value"] = [_("This criterion has no declared value: give the self score.")]
+    points = row.self_points
+    if points is not None and (points < 0 or points > score.max_points or points != points.quantize(Decimal("0.01"))):
+        errors["self_points"] = [
+            _("The self score must be between 0 and %(max)s, with at most two decimals.")
+            % {"max": number_format(score.max_points, 2)}
+        ]
+    return errors
+
+
+def proposal_for(score: Score, declared_value) -> Decimal | None:
+    """The rule's proposed score for a declared value (the server's own computation, never the browser's)."""
+    rule = score.criterion.scoring_rule()
+    if rule is None or declared_value is None:
+        return None
+    declared = bool(declared_value) if rule.kind == scoring.YES_NO else declared_value
+    return scoring.propose_score(rule, declared, score.criterion.max_points)
+
+
+@transaction.atomic
+def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
+    """Save the changed leaves of one section; refuse it whole on a conflict or an invalid value."""
+    _assert_member(assessment, user)
+    assessment = Assessment.objects.select_for_update().select_related("period").get(pk=assessment.pk)
+    window = self_assessment_window(assessment)
+    if not window.open:
+        raise PermissionDenied(window.message)
+    if not rows:
+        return 0
+    scores = _locked_scores(assessment, [row.score_id for row in rows])
+    conflicts = _conflicts(rows, scores)
+    if conflicts:
+        raise ConflictError(conflicts)
+    errors = {row.score_id: problems for row in rows if (problems := score_problems(scores[row.score_id], row))}
+    if errors:
+        raise ScoreErrors(errors)
+    now = timezone.now()
+    changed = []
+    for row in rows:
+        score = scores[row.score_id]
+        score.is_na = row.is_na
+        score.na_reason = row.na_reason.strip() if row.is_na else ""
+        score.declared_value = None if row.is_na else row.declared_value
+        score.self_points = None if row.is_na else row.self_points
+        if not row.is_na and score.self_points is None:
+            score.self_points = proposal_for(score, score.declared_value)  # the self score defaults to the proposal
+        score.note = row.note.strip()
+        score.no_evidence_reason = row.no_evidence_reason.strip()
+        score.version += 1
+        score.updated_at, score.updated_by = now, user
+        score.full_clean(exclude=["assessment", "criterion"], validate_unique=False)
+        changed.append(score)
+    Score.objects.bulk_update(
+        changed,
+        [
+            "is_na",
+            "na_reason",
+            "declared_value",
+            "self_points",
+            "note",
+            "no_evidence_reason",
+            "version",
+            "updated_at",
+            "updated_by",
+        ],
+    )
+    return len(changed)
+
+
+@transaction.atomic
+def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, str]]) -> int:
+    """Save the unit's explanations (score id, version, text) during the explanation window."""
+    _assert_member(assessment, user)
+    assessment = Assessment.objects.select_for_update().select_related("period").get(pk=assessment.pk)
+    window = explanation_window(assessment)
+    if not window.open:
+        raise PermissionDenied(window.message)
+    if not rows:
+        return 0
+    scores = _locked_scores(assessment, [score_id for score_id, _version, _text in rows])
+    conflicts = _conflicts([ScoreInput(score_id=i, version=v) for i, v, _text in rows], scores)
+    if conflicts:
+        raise ConflictError(conflicts)
+    now = timezone.now()
+    for score_id, _version, text in rows:
+        score = scores[score_id]
+        score.explanation = text.strip()
+        score.version += 1
+        score.updated_at, score.updated_by = now, user
+    Score.objects.bulk_update(scores.values(), ["explanation", "version", "updated_at", "updated_by"])
+    return len(scores)
+
+
+SIGNED_SCAN_KINDS = {DocumentKind.PDF, DocumentKind.JPG, DocumentKind.PNG}
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessment:
+    """The unit head submits the self-assessment with its signed report; refused with the list of what is missing."""
+    assessment = Assessment.objects.select_for_update().select_related("period", "unit").get(pk=assessment.pk)
+    if not is_head(user, assessment):
+        raise PermissionDenied(_("Only the head of the unit submits the self-assessment."))
+    window = self_assessment_window(assessment)
+    if not window.open:
+        raise PermissionDenied(window.message)
+    missing = assessment_missing(assessment)
+    if missing:
+        raise ValidationError([str(item) for item in missing], code="missing")
+    if signed_scan is None:
+        raise ValidationError(_("Upload the signed self-assessment report (a scan, PDF, JPG or PNG)."), code="scan")
+    checked = check_upload(signed_scan)
+    if checked.kind not in SIGNED_SCAN_KINDS:
+        raise ValidationError(_("The signed report must be a PDF, JPG or PNG scan."), code="scan")
+    document = document_store(unit=assessment.unit, user=user, upload=signed_scan, checked=checked)
+    assessment.signed_report = document
+    assessment.submitted_at, assessment.submitted_by = timezone.now(), user
+    transition(assessment, AssessmentStatus.SUBMITTED, user, fields=("signed_report", "submitted_at", "submitted_by"))
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit_explanation(*, assessment: Assessment, user) -> Assessment:
+    """The unit head submits the explanation; the assessment is read-only again."""
+    assessment = Assessment.objects.select_for_update().select_related("period", "unit").get(pk=assessment.pk)
+    if not is_head(user, assessment):
+        raise PermissionDenied(_("Only the head of the unit submits the explanation."))
+    window = explanation_window(assessment)
+    if not window.open:
+        raise PermissionDenied(window.message)
+    assessment.explanation_submitted_at, assessment.explanation_submitted_by = timezone.now(), user
+    transition(
+        assessment,
+        AssessmentStatus.EXPLAINED,
+        user,
+        fields=("explanation_submitted_at", "explanation_submitted_by"),
+    )
+    return assessment

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from assessment import views
+
+app_name = "assessment"
+
+urlpatterns = [
+    path("assessments/", views.assessment_list, name="assessment-list"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path("assessments/<int:pk>/fields/<str:field>/", views.section_save, name="section-save"),
+    path("assessments/<int:pk>/scores/<int:score_id>/proposal/", views.score_proposal, name="score-proposal"),
+    path("assessments/<int:pk>/scores/<int:score_id>/evidence/", views.evidence_add, name="evidence-add"),
+    path("assessments/<int:pk>/evidence/<int:evidence_id>/remove/", views.evidence_delete, name="evidence-remove"),
+    path("assessments/<int:pk>/summary/", views.assessment_summary, name="assessment-summary"),
+    path("assessments/<int:pk>/submit/", views.assessment_submit_view, name="assessment-submit"),
+    path("assessments/<int:pk>/explanation/submit/", views.explanation_submit_view, name="explanation-submit"),
+    path("assessments/<int:pk>/report.pdf", views.assessment_report, name="assessment-report"),
+    path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+]

@@ -1,0 +1,372 @@
+"""The unit portal: thin views that parse, ask the selectors, call a service and render."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import localize_input, number_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assessment.files import CONTENT_TYPES, EvidenceFileError, check_upload
+from assessment.forms import SECTION_FORM_ID, EvidenceForm, ExplanationForm, ScoreForm, SubmitForm
+from assessment.models import AssessmentStatus, Evidence, Method, Score
+from assessment.reports import self_assessment_pdf
+from assessment.selectors import (
+    assessment_fields,
+    assessment_missing,
+    assessments_progress,
+    documents_visible_to,
+    field_rows,
+    unit_assessments,
+    unit_documents,
+)
+from assessment.services import (
+    ConflictError,
+    assessment_submit,
+    assessment_submit_explanation,
+    evidence_attach,
+    evidence_remove,
+    evidence_upload,
+    score_explain,
+    score_save,
+)
+from assessment.services.self_assessment import ScoreErrors, proposal_for, score_problems
+from assessment.workflow import is_head, writable_window
+
+
+def _assessment(request, pk):
+    """The user's own unit's assessment, or 404: another unit's data does not exist for them."""
+    return get_object_or_404(unit_assessments(request.user), pk=pk)
+
+
+def assessment_list(request):
+    """The unit's assessments with their deadline, progress and projected self-assessed index."""
+    assessments = list(unit_assessments(request.user))
+    progress = assessments_progress(a.pk for a in assessments)
+    rows = []
+    for assessment in assessments:
+        round_, window = writable_window(assessment)
+        rows.append(
+            {"assessment": assessment, "progress": progress.get(assessment.pk), "round": round_, "window": window}
+        )
+    return render(request, "assessment/assessment_list.html", {"rows": rows})
+
+
+def _field_forms(assessment, rows, round_, data=None):
+    forms = {}
+    for criterion in rows:
+        score = criterion.score
+        if score is None:
+            continue
+        if round_ == "self" and criterion.method == Method.APPRAISAL:
+            forms[score.pk] = ScoreForm(data, score=score)
+        elif round_ == "explanation" and criterion.method == Method.APPRAISAL:
+            forms[score.pk] = ExplanationForm(data, score=score)
+    return forms
+
+
+def _render_detail(request, assessment, field_code, forms=None, conflicts=None, status=200):
+    fields = assessment_fields(assessment)
+    codes = [field.code for field in fields]
+    if field_code not in codes:
+        field_code = codes[0] if codes else None
+    round_, window = writable_window(assessment)
+    rows = field_rows(assessment, field_code) if field_code else []
+    if forms is None:
+        forms = _field_forms(assessment, rows, round_)
+    for criterion in rows:
+        criterion.form = forms.get(criterion.score.pk) if criterion.score else None
+    context = {
+        "assessment": assessment,
+        "fields": fields,
+        "field_code": field_code,
+        "current": next((field for field in fields if field.code == field_code), None),
+        "rows": rows,
+        "round": round_,
+        "window": window,
+        "conflicts": conflicts or [],
+        "documents": unit_documents(assessment.unit_id) if round_ else [],
+        "section_form_id": SECTION_FORM_ID,
+        "evidence_form": EvidenceForm(),
+        "show_appraisal": assessment.status
+        not in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.UNDER_APPRAISAL),
+        "is_head": is_head(request.user, assessment),
+    }
+    return render(request, "assessment/assessment_detail.html", context, status=status)
+
+
+def assessment_detail(request, pk):
+    """One field of the assessment: its leaves with their inputs, evidence and (later) the appraisal."""
+    assessment = _assessment(request, pk)
+    return _render_detail(request, assessment, request.GET.get("field"))
+
+
+@require_POST
+def section_save(request, pk, field):
+    """Save the leaves of one field that the user changed; the others stay as they were."""
+    assessment = _assessment(request, pk)
+    round_, window = writable_window(assessment)
+    if round_ is None:
+        raise PermissionDenied(window.message)
+    rows = field_rows(assessment, field)
+    if not rows:
+        raise Http404
+    forms = _field_forms(assessment, rows, round_, data=request.POST)
+    if not all(form.is_valid() for form in forms.values()):
+        messages.error(request, _("Nothing was saved: correct the marked values."))
+        return _render_detail(request, assessment, field, forms=forms, status=400)
+    changed = [form for form in forms.values() if form.has_changed()]
+    try:
+        if round_ == "self":
+            saved = score_save(assessment=assessment, user=request.user, rows=[form.to_input() for form in changed])
+        else:
+            saved = score_explain(
+                assessment=assessment,
+                user=request.user,
+                rows=[
+                    (form.score.pk, form.cleaned_data["version"], form.cleaned_data["explanation"]) for form in changed
+                ],
+            )
+    except ConflictError as conflict:
+        forms = _field_forms(assessment, rows, round_, data=_rebased(request.POST, forms, conflict.conflicts))
+        for form in forms.values():
+            form.is_valid()
+        messages.error(
+            request,
+            _(
+                "Nothing was saved: someone else saved %(codes)s after you opened the page. "
+                "Their values are shown below yours; check them and save again."
+            )
+            % {"codes": ", ".join(c.code for c in conflict.conflicts)},
+        )
+        return _render_detail(request, assessment, field, forms=forms, conflicts=conflict.conflicts, status=409)
+    except ScoreErrors as errors:
+        for score_id, fields in errors.by_score.items():
+            for name, problems in fields.items():
+                for problem in problems:
+                    forms[score_id].add_error(name if name in forms[score_id].fields else None, problem)
+        messages.error(request, _("Nothing was saved: correct the marked values."))
+        return _render_detail(request, assessment, field, forms=forms, status=400)
+    messages.success(request, _("%(count)s criteria saved.") % {"count": saved} if saved else _("No change to save."))
+    return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field}")
+
+
+def _rebased(data, forms, conflicts):
+    """The posted data, with each conflicting leaf moved onto what is saved now: saving again is deliberate."""
+    data = data.copy()
+    for conflict in conflicts:
+        stale = forms[conflict.score_id]
+        score = Score.objects.select_related("criterion").get(pk=conflict.score_id)
+        fresh = type(stale)(score=score)
+        data[f"{fresh.prefix}-version"] = str(score.version)
+        for name, field in fresh.fields.items():
+            if name == "version":
+                continue
+            value = fresh.get_initial_for_field(field, name)
+            if value is None:
+                text = ""
+            elif getattr(field, "localize", False):
+                text = localize_input(value)
+            else:
+                text = str(value)
+            data[fresh.add_initial_prefix(fresh.add_prefix(name))] = text
+    return data
+
+
+@require_GET
+def score_proposal(request, pk, score_id):
+    """The rule's proposed score for a declared value, computed by the server (the page only shows it)."""
+    assessment = _assessment(request, pk)
+    score = get_object_or_404(Score.objects.select_related("criterion"), pk=score_id, assessment=assessment)
+    raw = request.GET.get("declared_value", "").strip().replace(",", ".")
+    if raw == "":
+        return JsonResponse({"proposal": None, "value": None, "error": ""})
+    try:
+        declared = Decimal(raw)
+    except InvalidOperation:
+        return JsonResponse({"proposal": None, "value": None, "error": _("Enter a number.")})
+    from assessment.services import ScoreInput
+
+    problems = score_problems(score, ScoreInput(score_id=score.pk, version=0, declared_value=declared))
+    if "declared_value" in problems:
+        return JsonResponse({"proposal": None, "value": None, "error": problems["declared_value"][0]})
+    proposal = proposal_for(score, declared)
+    return JsonResponse(
+        {
+            "proposal": None if proposal is None else number_format(proposal, 2),
+            "value": None if proposal is None else str(proposal),
+            "error": "",
+        }
+    )
+
+
+@require_POST
+def evidence_add(request, pk, score_id):
+    """Upload one or more files for a leaf, or attach a document the unit already has."""
+    assessment = _assessment(request, pk)
+    score = get_object_or_404(
+        Score.objects.select_related("criterion", "assessment__unit"), pk=score_id, assessment=assessment
+    )
+    back = f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={score.criterion.code.split('.')[0]}"
+    form = EvidenceForm(request.POST)
+    files = request.FILES.getlist("files")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back + f"#leaf-{score.criterion.code}")
+    data = form.cleaned_data
+    try:
+        if data.get("document"):
+            document = get_object_or_404(unit_documents(assessment.unit_id), pk=data["document"])
+            evidence_attach(score=score, user=request.user, document=document, locator=data["locator"])
+            added = 1
+        elif files:
+            for upload in files:
+                check_upload(upload)  # every file is checked before any is stored
+            with transaction.atomic():
+                for upload in files:
+                    evidence_upload(
+                        score=score,
+                        user=request.user,
+                        upload=upload,
+                        number=data["number"],
+                        issued_on=data["issued_on"],
+                        issuer=data["issuer"],
+                        locator=data["locator"],
+                    )
+            added = len(files)
+        else:
+            raise ValidationError(_("Choose a file to upload or a document to attach."))
+    except (EvidenceFileError, ValidationError) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(
+                request, _("Criterion %(code)s: %(message)s") % {"code": score.criterion.code, "message": message}
+            )
+        return redirect(back + f"#leaf-{score.criterion.code}")
+    messages.success(
+        request,
+        _("Criterion %(code)s: %(count)s document(s) attached.") % {"code": score.criterion.code, "count": added},
+    )
+    return redirect(back + f"#leaf-{score.criterion.code}")
+
+
+@require_POST
+def evidence_delete(request, pk, evidence_id):
+    assessment = _assessment(request, pk)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("score__criterion", "score__assessment", "document"),
+        pk=evidence_id,
+        score__assessment=assessment,
+    )
+    code = evidence.score.criterion.code
+    evidence_remove(evidence=evidence, user=request.user)
+    messages.success(request, _("Criterion %(code)s: “%(name)s” removed.") % {"code": code, "name": evidence.document})
+    return redirect(
+        f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={code.split('.')[0]}#leaf-{code}"
+    )
+
+
+def _field_totals(assessment):
+    """Self totals per field (applicable appraisal leaves): points, maximum, share."""
+    from assessment import scoring
+
+    totals = {}
+    for code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
+        "criterion__code", "criterion__method", "self_points", "max_points", "is_na"
+    ):
+        if method != Method.APPRAISAL or is_na:
+            continue
+        entry = totals.setdefault(code.split(".")[0], [Decimal("0.00"), Decimal("0.00")])
+        entry[0] += self_points or 0
+        entry[1] += max_points or 0
+    result = {}
+    for code, (points, maximum) in totals.items():
+        index = scoring.index_percent(points, maximum)
+        result[code] = (points, maximum, None if index is None else scoring.shown(index))
+    return result
+
+
+def assessment_summary(request, pk):
+    """Before submitting: self totals per field, the projected index, what is still missing, the report to sign."""
+    assessment = _assessment(request, pk)
+    fields = assessment_fields(assessment)
+    totals = _field_totals(assessment)
+    progress = assessments_progress([assessment.pk]).get(assessment.pk)
+    round_, window = writable_window(assessment)
+    context = {
+        "assessment": assessment,
+        "fields": [(field, totals.get(field.code)) for field in fields],
+        "progress": progress,
+        "missing": assessment_missing(assessment) if assessment.status == AssessmentStatus.DRAFT else [],
+        "round": round_,
+        "window": window,
+        "is_head": is_head(request.user, assessment),
+        "submit_form": SubmitForm(),
+    }
+    return render(request, "assessment/assessment_summary.html", context)
+
+
+@require_POST
+def assessment_submit_view(request, pk):
+    assessment = _assessment(request, pk)
+    form = SubmitForm(request.POST, request.FILES)
+    summary = reverse("assessment:assessment-summary", args=[assessment.pk])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(summary)
+    try:
+        assessment_submit(assessment=assessment, user=request.user, signed_scan=form.cleaned_data["signed_report"])
+    except EvidenceFileError as error:
+        messages.error(request, str(error))
+        return redirect(summary)
+    except ValidationError as error:
+        if error.code == "missing":
+            messages.error(
+                request, _("The self-assessment cannot be submitted yet: complete the criteria listed below.")
+            )
+        else:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(summary)
+    messages.success(request, _("The self-assessment of %(unit)s was submitted.") % {"unit": assessment.unit})
+    return redirect(summary)
+
+
+@require_POST
+def explanation_submit_view(request, pk):
+    assessment = _assessment(request, pk)
+    assessment_submit_explanation(assessment=assessment, user=request.user)
+    messages.success(request, _("The explanation of %(unit)s was submitted.") % {"unit": assessment.unit})
+    return redirect("assessment:assessment-summary", assessment.pk)
+
+
+def assessment_report(request, pk):
+    """The self-assessment report to sign, as a PDF."""
+    assessment = _assessment(request, pk)
+    response = HttpResponse(self_assessment_pdf(assessment), content_type="application/pdf")
+    name = f"tu-danh-gia-{slugify(assessment.unit.code)}-{assessment.period.year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def document_download(request, pk):
+    """A private evidence file, for the people allowed to see its unit's data, always as an attachment."""
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=CONTENT_TYPES[document.kind],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,31 @@
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from accounts.models import Block
+from accounts.selectors import user_access
+from assessment.selectors import assessments_progress, unit_assessments
+from assessment.workflow import writable_window
+
+
+def home(request):
+    """Each role's starting page: who they are and where their work is."""
+    access = user_access(request.user)
+    context = {"access": access}
+    if access.is_unit_member:
+        assessments = list(unit_assessments(request.user))
+        progress = assessments_progress(a.pk for a in assessments)
+        context["assessment_rows"] = [
+            {
+                "assessment": a,
+                "progress": progress.get(a.pk),
+                "round": writable_window(a)[0],
+                "window": writable_window(a)[1],
+            }
+            for a in assessments
+        ]
+    if access.is_coordinator or access.is_council:
+        context["blocks"] = Block.objects.annotate(
+            active_units=Count("units", filter=Q(units__active=True)),
+            agencies=Count("units", filter=Q(units__active=True, units__is_appraising_agency=True)),
+        ).order_by("order", "code")
+    return render(request, "home.html", context)
