@@ -1,5 +1,7 @@
 """The unit's forms: thin parsing of what was typed; the rules are the services'."""
 
+import hashlib
+import json
 from decimal import Decimal
 
 from django import forms
@@ -16,10 +18,53 @@ def _attrs(**extra):
     return {"class": "form-control form-control-sm", **extra}
 
 
-class ScoreForm(forms.Form):
-    """One appraisal leaf in the section form; ``show_hidden_initial`` tells which leaves were really changed."""
+class InvalidMarksMixin:
+    """Bootstrap shows a field in red when its input has the ``is-invalid`` class."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in ([field] if field else []) if not isinstance(error, dict) else list(error):
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def fingerprint(*values) -> str:
+    """A short digest of what a leaf showed; one hidden input per leaf tells whether the person changed it."""
+    canonical = []
+    for value in values:
+        if value is None or value == "":
+            canonical.append("")
+        elif isinstance(value, bool):
+            canonical.append("1" if value else "0")
+        elif isinstance(value, (int, Decimal)):
+            canonical.append(format(Decimal(value).normalize(), "f"))
+        else:
+            canonical.append(str(value).strip())
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+class FingerprintMixin:
+    """Change detection against what the page showed (the ``seen`` fingerprint), not against the database."""
+
+    seen_fields: tuple[str, ...] = ()
+
+    def shown_fingerprint(self) -> str:
+        return fingerprint(*(self.initial.get(name) for name in self.seen_fields))
+
+    def has_changed(self):
+        if not self.is_bound:
+            return False
+        data = getattr(self, "cleaned_data", {})
+        return fingerprint(*(data.get(name) for name in self.seen_fields)) != self.data.get(self.add_prefix("seen"))
+
+
+class ScoreForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
+    """One appraisal leaf in the section form."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_fields = ("declared_value", "self_points", "is_na", "na_reason", "note", "no_evidence_reason")
 
     def __init__(self, *args, score, **kwargs):
         self.score = score
@@ -37,9 +82,10 @@ class ScoreForm(forms.Form):
                 "no_evidence_reason": score.no_evidence_reason,
             },
         )
+        kwargs["initial"]["seen"] = fingerprint(*(kwargs["initial"].get(name) for name in self.seen_fields))
         super().__init__(*args, **kwargs)
         rule = criterion.rule
-        common = {"required": False, "show_hidden_initial": True}
+        common = {"required": False}
         if rule == scoring.YES_NO:
             self.fields["declared_value"] = forms.TypedChoiceField(
                 label=_("Declared"),
@@ -125,19 +171,17 @@ def _initial_declared(score):
     return value
 
 
-class ExplanationForm(forms.Form):
+class ExplanationForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    explanation = forms.CharField(
-        label=_("Explanation"),
-        required=False,
-        show_hidden_initial=True,
-        widget=forms.Textarea(attrs=_attrs(rows=3)),
-    )
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    explanation = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea(attrs=_attrs(rows=3)))
+    seen_fields = ("explanation",)
 
     def __init__(self, *args, score, **kwargs):
         self.score = score
         kwargs.setdefault("prefix", f"s{score.pk}")
         kwargs.setdefault("initial", {"version": score.version, "explanation": score.explanation})
+        kwargs["initial"]["seen"] = fingerprint(score.explanation)
         super().__init__(*args, **kwargs)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import localize_input, number_format
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -36,7 +36,7 @@ from assessment.services import (
     score_explain,
     score_save,
 )
-from assessment.services.self_assessment import ScoreErrors, proposal_for, score_problems
+from assessment.services.self_assessment import AssessmentIncomplete, ScoreErrors, proposal_for, score_problems
 from assessment.workflow import is_head, writable_window
 
 
@@ -80,8 +80,10 @@ def _render_detail(request, assessment, field_code, forms=None, conflicts=None, 
     rows = field_rows(assessment, field_code) if field_code else []
     if forms is None:
         forms = _field_forms(assessment, rows, round_)
+    conflicting = {conflict.score_id: conflict for conflict in conflicts or []}
     for criterion in rows:
         criterion.form = forms.get(criterion.score.pk) if criterion.score else None
+        criterion.conflict = conflicting.get(criterion.score.pk) if criterion.score else None
     context = {
         "assessment": assessment,
         "fields": fields,
@@ -158,24 +160,13 @@ def section_save(request, pk, field):
 
 
 def _rebased(data, forms, conflicts):
-    """The posted data, with each conflicting leaf moved onto what is saved now: saving again is deliberate."""
+    """The posted data, each conflicting leaf moved onto what is saved now: saving again is deliberate."""
     data = data.copy()
     for conflict in conflicts:
-        stale = forms[conflict.score_id]
         score = Score.objects.select_related("criterion").get(pk=conflict.score_id)
-        fresh = type(stale)(score=score)
-        data[f"{fresh.prefix}-version"] = str(score.version)
-        for name, field in fresh.fields.items():
-            if name == "version":
-                continue
-            value = fresh.get_initial_for_field(field, name)
-            if value is None:
-                text = ""
-            elif getattr(field, "localize", False):
-                text = localize_input(value)
-            else:
-                text = str(value)
-            data[fresh.add_initial_prefix(fresh.add_prefix(name))] = text
+        fresh = type(forms[conflict.score_id])(score=score)
+        data[fresh.add_prefix("version")] = str(score.version)
+        data[fresh.add_prefix("seen")] = fresh.initial["seen"]
     return data
 
 
@@ -328,14 +319,12 @@ def assessment_submit_view(request, pk):
     except EvidenceFileError as error:
         messages.error(request, str(error))
         return redirect(summary)
+    except AssessmentIncomplete:
+        messages.error(request, _("The self-assessment cannot be submitted yet: complete the criteria listed below."))
+        return redirect(summary)
     except ValidationError as error:
-        if error.code == "missing":
-            messages.error(
-                request, _("The self-assessment cannot be submitted yet: complete the criteria listed below.")
-            )
-        else:
-            for message in error.messages:
-                messages.error(request, message)
+        for message in error.messages:
+            messages.error(request, message)
         return redirect(summary)
     messages.success(request, _("The self-assessment of %(unit)s was submitted.") % {"unit": assessment.unit})
     return redirect(summary)

@@ -27,6 +27,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def private_storage(settings, tmp_path):
+    """Evidence files of a test go to its own folder."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+    return location
+
+
+@pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
 

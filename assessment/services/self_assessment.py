@@ -161,7 +161,8 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
         score.no_evidence_reason = row.no_evidence_reason.strip()
         score.version += 1
         score.updated_at, score.updated_by = now, user
-        score.full_clean(exclude=["assessment", "criterion"], validate_unique=False)
+        # Field checks only: the rules were checked above and the database holds the constraints.
+        score.full_clean(exclude=["assessment", "criterion"], validate_unique=False, validate_constraints=False)
         changed.append(score)
     Score.objects.bulk_update(
         changed,
@@ -204,6 +205,14 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
     return len(scores)
 
 
+class AssessmentIncomplete(ValidationError):
+    """Leaves still stop the submission; ``items`` say which and why."""
+
+    def __init__(self, items):
+        self.items = items
+        super().__init__([str(item) for item in items])
+
+
 SIGNED_SCAN_KINDS = {DocumentKind.PDF, DocumentKind.JPG, DocumentKind.PNG}
 
 
@@ -218,7 +227,7 @@ def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessmen
         raise PermissionDenied(window.message)
     missing = assessment_missing(assessment)
     if missing:
-        raise ValidationError([str(item) for item in missing], code="missing")
+        raise AssessmentIncomplete(missing)
     if signed_scan is None:
         raise ValidationError(_("Upload the signed self-assessment report (a scan, PDF, JPG or PNG)."), code="scan")
     checked = check_upload(signed_scan)
