@@ -21,6 +21,7 @@ _READ_FRAMEWORKS_AND_PERIODS = [
     *_crud("period", "view"),
     *_crud("periodblock", "view"),
     *_crud("assessment", "view"),
+    *_crud("score", "view"),
 ]
 
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
@@ -37,11 +38,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("period", "view", "add", "change"),
             *_crud("periodblock", "view", "add", "change", "delete"),
             *_crud("assessment", "view", "add"),
+            *_crud("score", "view", "change"),
         ],
     },
     Role.APPRAISER: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
-        "assessment": _READ_FRAMEWORKS_AND_PERIODS,
+        "assessment": [*_READ_FRAMEWORKS_AND_PERIODS, *_crud("score", "change")],
     },
     Role.COUNCIL: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],

@@ -7,7 +7,7 @@ from import_export.fields import Field
 from import_export.results import Error
 
 from accounts.models import Unit
-from assessment.models import Criterion, Framework, Method, RuleKind
+from assessment.models import Criterion, Framework, Method, RuleKind, Score
 from assessment.tree import Node, group_maxima, tree_problems
 from cchc.imports import (
     ChoiceWidget,
@@ -180,3 +180,162 @@ class CriterionResource(TableResource):
         code = str(row.get(self.fields["code"].column_name) or "").strip()
         if not code:
             raise ValidationError({"code": gettext("The code is empty.")})
+
+
+class GradeResource(TableResource):
+    """Bulk grading from a spreadsheet: unit, criterion, appraised_points, comment (one period at a time).
+
+    Every row goes through the same checks as the grading page: the agency, the round, the maximum.
+    """
+
+    unit = Field(column_name="Mã đơn vị")
+    unit_name = Field(column_name="Tên đơn vị")
+    criterion = Field(column_name="Mã tiêu chí")
+    criterion_title = Field(column_name="Tên tiêu chí")
+    max_points = Field(column_name="Điểm tối đa")
+    self_points = Field(column_name="Điểm tự đánh giá")
+    appraised_points = Field(column_name="Điểm thẩm định")
+    comment = Field(column_name="Ý kiến thẩm định")
+
+    required_fields = ("unit", "criterion", "appraised_points")
+    key_field = None
+
+    class Meta:
+        model = Score
+        fields = (
+            "unit",
+            "unit_name",
+            "criterion",
+            "criterion_title",
+            "max_points",
+            "self_points",
+            "appraised_points",
+            "comment",
+        )
+        import_id_fields = ()
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = False
+
+    def __init__(self, period=None, **kwargs):
+        super().__init__(**kwargs)
+        self.period = period
+        self._seen_pairs: dict[tuple[str, str], int] = {}
+
+    # -- export ------------------------------------------------------------------------------------------
+
+    def _round_fields(self, score):
+        from assessment.services import ROUND_2, appraisal_round
+
+        if appraisal_round(score.assessment) == ROUND_2:
+            return "reappraised_points", "reappraised_comment"
+        return "appraised_points", "appraised_comment"
+
+    def dehydrate_unit(self, score):
+        return score.assessment.unit.code
+
+    def dehydrate_unit_name(self, score):
+        return score.assessment.unit.name
+
+    def dehydrate_criterion(self, score):
+        return score.criterion.code
+
+    def dehydrate_criterion_title(self, score):
+        return score.criterion.title
+
+    def dehydrate_max_points(self, score):
+        return PointsWidget().render(score.max_points)
+
+    def dehydrate_self_points(self, score):
+        return "N/A" if score.is_na else PointsWidget().render(score.self_points)
+
+    def dehydrate_appraised_points(self, score):
+        return PointsWidget().render(getattr(score, self._round_fields(score)[0]))
+
+    def dehydrate_comment(self, score):
+        return getattr(score, self._round_fields(score)[1])
+
+    # -- import ------------------------------------------------------------------------------------------
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self.user = kwargs.get("user")
+        self._seen_pairs = {}
+        if self.period is None:
+            message = gettext("Choose the period the grades belong to.")
+            result = self.get_result_class()()
+            result.append_base_error(Error(TableFileError(message)))
+            result.problems = [ImportProblem(None, message)]
+            return result
+        return super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
+
+    def get_or_init_instance(self, instance_loader, row):
+        unit = str(row.get(self.fields["unit"].column_name) or "").strip()
+        code = str(row.get(self.fields["criterion"].column_name) or "").strip()
+        score = (
+            Score.objects.select_related("assessment__period", "assessment__unit", "criterion")
+            .filter(assessment__period=self.period, assessment__unit__code=unit, criterion__code=code)
+            .first()
+        )
+        if score is None:
+            if not Score.objects.filter(assessment__period=self.period, assessment__unit__code=unit).exists():
+                raise ValidationError(
+                    {
+                        "unit": gettext("%(unit)s has no assessment in %(period)s.")
+                        % {"unit": unit, "period": self.period}
+                    }
+                )
+            raise ValidationError({"criterion": gettext("there is no criterion %(code)s.") % {"code": code}})
+        return score, False
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        pair = (
+            str(row.get(self.fields["unit"].column_name) or "").strip(),
+            str(row.get(self.fields["criterion"].column_name) or "").strip(),
+        )
+        line = kwargs["row_number"] + 1
+        first = self._seen_pairs.setdefault(pair, line)
+        if first != line:
+            raise ValidationError(
+                gettext("%(unit)s, criterion %(code)s already appears in row %(row)s.")
+                % {"unit": pair[0], "code": pair[1], "row": first}
+            )
+
+    def import_instance(self, instance, row, **kwargs):
+        from assessment.services import GradeInput, appraisal_round, grade_problems, grade_refusal
+
+        try:
+            points = PointsWidget().clean(row.get(self.fields["appraised_points"].column_name))
+        except ValueError as exc:
+            raise ValidationError({"appraised_points": str(exc)}) from exc
+        comment = str(row.get(self.fields["comment"].column_name) or "").strip()
+        round_ = appraisal_round(instance.assessment)
+        refusal = grade_refusal(self.user, instance, round_)
+        if refusal:
+            raise ValidationError(refusal)
+        grade = GradeInput(score_id=instance.pk, version=instance.version, points=points, comment=comment)
+        problems = grade_problems(instance, round_, grade)
+        if problems:
+            raise ValidationError(
+                {"appraised_points" if key == "points" else "comment": value for key, value in problems.items()}
+            )
+        points_field, comment_field = self._round_fields(instance)
+        instance._grade = grade
+        instance._unchanged = getattr(instance, points_field) == points and getattr(instance, comment_field) == comment
+        setattr(instance, points_field, points)
+        setattr(instance, comment_field, comment)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return getattr(instance, "_unchanged", False) and not import_validation_errors
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        from assessment.services import scores_grade
+
+        scores_grade(actor=self.user, rows=[instance._grade])
+
+    def column_label(self, attribute):
+        labels = {"points": "appraised_points", "comment": "comment"}
+        return super().column_label(labels.get(attribute, attribute))

@@ -92,3 +92,14 @@ def index_percent(achieved: Decimal, maximum: Decimal) -> Decimal | None:
 def shown(value: Decimal) -> Decimal:
     """The 2-place value people see and ranks are made on (86.5806 → 86.58)."""
     return value.quantize(POINTS, rounding=ROUND_HALF_UP)
+
+
+def final_points(appraised: Decimal | None, reappraised: Decimal | None, council: Decimal | None) -> Decimal:
+    """A leaf's final score: the council's override, else round 2, else round 1; blank counts 0.
+
+    Never the higher of self and appraised: the unit's own score does not enter.
+    """
+    for value in (council, reappraised, appraised):
+        if value is not None:
+            return value
+    return Decimal("0.00")

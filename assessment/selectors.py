@@ -190,13 +190,16 @@ def unit_documents(unit_id: int) -> QuerySet[Document]:
 
 
 def documents_visible_to(user) -> QuerySet[Document]:
-    """Documents a user may download: those of the units whose assessments they may read."""
+    """Documents a user may download: their own unit's; all for Home Affairs; for appraisers and the council,
+    those of submitted assessments (a unit's drafts stay its own until it submits)."""
     access = user_access(user)
-    if access.sees_all_units:
+    if access.is_coordinator:
         return Document.objects.all()
-    if access.unit is not None:
-        return Document.objects.filter(unit=access.unit)
-    return Document.objects.none()
+    allowed = Q(pk__in=[]) if access.unit is None else Q(unit=access.unit)
+    if access.is_appraiser or access.is_council:
+        submitted = Assessment.objects.filter(NOT_DRAFT)
+        allowed |= Q(evidence__score__assessment__in=submitted) | Q(pk__in=submitted.values("signed_report"))
+    return Document.objects.filter(allowed).distinct()
 
 
 @dataclass
@@ -246,3 +249,132 @@ def field_rows(assessment, field_code: str):
         if criterion.score is not None:
             criterion.score.criterion = criterion
     return criteria
+
+
+# -- appraisal ---------------------------------------------------------------------------------------
+
+NOT_DRAFT = ~Q(status=AssessmentStatus.DRAFT)
+
+
+def assessments_for_appraisal(user) -> QuerySet[Assessment]:
+    """Assessments in the admin: Home Affairs sees all; appraisers and the council only submitted ones."""
+    access = user_access(user)
+    assessments = Assessment.objects.select_related("period", "unit__block", "framework")
+    if access.is_coordinator:
+        return assessments
+    if access.is_appraiser or access.is_council:
+        return assessments.filter(NOT_DRAFT)
+    return assessments.none()
+
+
+def scores_for_appraisal(user) -> QuerySet[Score]:
+    """The grading queue: appraisal leaves of submitted assessments; an appraiser's own agency only."""
+    access = user_access(user)
+    scores = Score.objects.filter(criterion__method=Method.APPRAISAL).exclude(assessment__status=AssessmentStatus.DRAFT)
+    if access.is_coordinator or access.is_council:
+        return scores
+    if access.is_appraiser and access.agency is not None:
+        return scores.filter(agency=access.agency)
+    return scores.none()
+
+
+def grading_rows(assessment) -> list[Criterion]:
+    """Every criterion of the assessment in tree order, leaves with their score, evidence and graders: 3 queries."""
+    criteria = list(Criterion.objects.filter(framework_id=assessment.framework_id).order_by("order"))
+    scores = {
+        score.criterion_id: score
+        for score in Score.objects.filter(assessment=assessment)
+        .select_related("agency", "appraised_by", "reappraised_by", "updated_by")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
+    }
+    for criterion in criteria:
+        criterion.score = scores.get(criterion.pk)
+        if criterion.score is not None:
+            criterion.score.criterion = criterion
+            criterion.score.assessment = assessment
+    return criteria
+
+
+@dataclass(frozen=True)
+class AgencyProgress:
+    agency_id: int | None
+    agency: str
+    total: int
+    graded: int
+    explained: int
+    regraded: int
+
+    @property
+    def to_grade(self) -> int:
+        return self.total - self.graded
+
+
+@dataclass(frozen=True)
+class BlockProgress:
+    block_id: int
+    block: str
+    total: int
+    submitted: int
+    explained: int
+    approved: int
+
+
+def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress]]:
+    """Home Affairs' view of a period: leaves graded per agency, units at each stage per block (two queries)."""
+    from assessment.services.appraisal import explained_filter
+
+    graded = Q(appraised_points__isnull=False) | Q(na_confirmed__isnull=False)
+    agencies = (
+        Score.objects.filter(assessment__period=period, criterion__method=Method.APPRAISAL)
+        .exclude(assessment__status=AssessmentStatus.DRAFT)
+        .annotate(explained=explained_filter())
+        .values("agency_id", "agency__name")
+        .annotate(
+            total=Count("id"),
+            graded=Count("id", filter=graded),
+            explained_count=Count("id", filter=Q(explained=True)),
+            regraded=Count("id", filter=Q(reappraised_points__isnull=False)),
+        )
+        .order_by("agency__name")
+    )
+    later = [
+        AssessmentStatus.EXPLAINED,
+        AssessmentStatus.REAPPRAISED,
+        AssessmentStatus.APPROVED,
+        AssessmentStatus.PUBLISHED,
+    ]
+    blocks = (
+        Assessment.objects.filter(period=period)
+        .values("unit__block_id", "unit__block__name", "unit__block__order")
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=NOT_DRAFT),
+            explained=Count("id", filter=Q(status__in=later)),
+            approved=Count("id", filter=Q(status__in=[AssessmentStatus.APPROVED, AssessmentStatus.PUBLISHED])),
+        )
+        .order_by("unit__block__order")
+    )
+    return (
+        [
+            AgencyProgress(
+                row["agency_id"],
+                row["agency__name"] or "—",
+                row["total"],
+                row["graded"],
+                row["explained_count"],
+                row["regraded"],
+            )
+            for row in agencies
+        ],
+        [
+            BlockProgress(
+                row["unit__block_id"],
+                row["unit__block__name"],
+                row["total"],
+                row["submitted"],
+                row["explained"],
+                row["approved"],
+            )
+            for row in blocks
+        ],
+    )

@@ -13,12 +13,12 @@ from accounts.selectors import user_access
 from assessment.models import Assessment, AssessmentEvent
 from assessment.models import AssessmentStatus as S
 
-UNIT_HEAD, COORDINATOR = "unit_head", "coordinator"
+UNIT_HEAD, COORDINATOR, APPRAISER = "unit_head", "coordinator", "appraiser"
 
 # (from, to) → who may make the move. A reopening (back to draft) always needs a reason.
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, S.SUBMITTED): UNIT_HEAD,
-    (S.SUBMITTED, S.UNDER_APPRAISAL): COORDINATOR,
+    (S.SUBMITTED, S.UNDER_APPRAISAL): APPRAISER,  # the first grade starts the appraisal
     (S.SUBMITTED, S.RETURNED): COORDINATOR,
     (S.UNDER_APPRAISAL, S.RETURNED): COORDINATOR,
     (S.RETURNED, S.EXPLAINED): UNIT_HEAD,
@@ -48,7 +48,13 @@ def assert_can_transition(assessment: Assessment, to: str, actor, reason: str = 
             _("An assessment that is “%(status)s” cannot become “%(to)s”.")
             % {"status": assessment.get_status_display(), "to": S(to).label}
         )
-    allowed = is_head(actor, assessment) if who == UNIT_HEAD else user_access(actor).is_coordinator
+    access = user_access(actor)
+    if who == UNIT_HEAD:
+        allowed = is_head(actor, assessment)
+    elif who == APPRAISER:
+        allowed = access.is_coordinator or access.is_appraiser
+    else:
+        allowed = access.is_coordinator
     if not allowed:
         raise PermissionDenied(_("You may not make this change."))
     if (assessment.status, to) in NEEDS_REASON and not reason.strip():

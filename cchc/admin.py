@@ -15,6 +15,30 @@ class CchcAdminSite(admin.AdminSite):
     site_title = _("CCHC index")
     index_title = _("Administration")
 
+    def index(self, request, extra_context=None):
+        """The admin's front page starts with the progress of the current period, with links to the queues."""
+        from accounts.selectors import user_access
+        from assessment.models import Period
+        from assessment.selectors import appraisal_progress
+
+        access = user_access(request.user)
+        context = dict(extra_context or {})
+        period = Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
+        if period is not None and (access.is_coordinator or access.is_appraiser or access.is_council):
+            agencies, blocks = appraisal_progress(period)
+            if access.is_appraiser and not (access.is_coordinator or access.is_council):
+                agencies = [row for row in agencies if access.agency and row.agency_id == access.agency.pk]
+            queue = reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={period.pk}"
+            assessments = reverse("admin:assessment_assessment_changelist") + f"?period__id__exact={period.pk}"
+            context["progress"] = {
+                "period": period,
+                "agencies": agencies,
+                "blocks": blocks if access.is_coordinator or access.is_council else [],
+                "queue": queue,
+                "assessments": assessments,
+            }
+        return super().index(request, context)
+
 
 class ColumnExportForm(SelectableFieldsExportForm):
     """The export's column choice shows the headers the file will have (Vietnamese)."""

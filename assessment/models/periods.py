@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Block, Unit
 from assessment.models.frameworks import Criterion, Framework, FrameworkState
@@ -167,6 +168,17 @@ class Assessment(models.Model):
         related_name="+",
         verbose_name=_("explanation submitted by"),
     )
+    council_decision_number = models.CharField(_("council decision number"), max_length=100, blank=True)
+    council_decision_date = models.DateField(_("council decision date"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -204,8 +216,45 @@ class Score(models.Model):
     note = models.TextField(_("note"), blank=True)
     no_evidence_reason = models.TextField(_("reason there is no evidence"), blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
+    agency = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appraising agency"),
+        help_text=_("Copied from the framework at opening; Home Affairs may reassign it for the period."),
+    )
     appraised_points = models.DecimalField(_("appraised score"), max_digits=7, decimal_places=2, null=True, blank=True)
     appraised_comment = models.TextField(_("appraiser's comment"), blank=True)
+    appraised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appraised by"),
+    )
+    appraised_at = models.DateTimeField(_("appraised at"), null=True, blank=True)
+    na_confirmed = models.BooleanField(
+        _("N/A confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("The appraiser's decision on the unit's “not applicable”."),
+    )
+    reappraised_points = models.DecimalField(_("round 2 score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    reappraised_comment = models.TextField(_("round 2 comment"), blank=True)
+    reappraised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("round 2 by"),
+    )
+    reappraised_at = models.DateTimeField(_("round 2 at"), null=True, blank=True)
+    council_points = models.DecimalField(_("council score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    council_reason = models.TextField(_("council's reason"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
     updated_by = models.ForeignKey(
@@ -217,9 +266,12 @@ class Score(models.Model):
         verbose_name=_("updated by"),
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at", "updated_by"], cascade_delete_history=False)
+
     class Meta:
         verbose_name = _("score")
         verbose_name_plural = _("scores")
+        indexes = [models.Index(fields=["agency", "assessment"], name="score_agency_assessment")]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "criterion"],
@@ -236,6 +288,18 @@ class Score(models.Model):
                 | Q(appraised_points__gte=0, appraised_points__lte=F("max_points")),
                 name="score_appraised_points_within_max",
                 violation_error_message=_("The appraised score must be between 0 and the maximum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reappraised_points__isnull=True)
+                | Q(reappraised_points__gte=0, reappraised_points__lte=F("max_points")),
+                name="score_reappraised_points_within_max",
+                violation_error_message=_("The round 2 score must be between 0 and the maximum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(council_points__isnull=True)
+                | (Q(council_points__gte=0, council_points__lte=F("max_points")) & ~Q(council_reason="")),
+                name="score_council_points_within_max_with_reason",
+                violation_error_message=_("The council's score must be between 0 and the maximum, with a reason."),
             ),
             models.CheckConstraint(
                 condition=Q(is_na=False) | (Q(self_points__isnull=True) & ~Q(na_reason="")),

@@ -1,5 +1,19 @@
 """Every write on frameworks, periods, assessments, scores and evidence goes through here."""
 
+from assessment.services.appraisal import (
+    COUNCIL,
+    ROUND_1,
+    ROUND_2,
+    GradeInput,
+    agency_reassign,
+    appraisal_round,
+    assessment_approve,
+    assessment_finish_round_two,
+    assessment_reopen,
+    assessment_return,
+    grade_refusal,
+    scores_grade,
+)
 from assessment.services.evidence import evidence_attach, evidence_remove, evidence_upload
 from assessment.services.frameworks import (
     OpenResult,
@@ -22,6 +36,18 @@ from assessment.services.self_assessment import (
 )
 
 __all__ = [
+    "COUNCIL",
+    "ROUND_1",
+    "ROUND_2",
+    "GradeInput",
+    "agency_reassign",
+    "appraisal_round",
+    "assessment_approve",
+    "assessment_finish_round_two",
+    "assessment_reopen",
+    "assessment_return",
+    "grade_refusal",
+    "scores_grade",
     "Conflict",
     "ConflictError",
     "OpenResult",

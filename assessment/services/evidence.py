@@ -85,20 +85,17 @@ def evidence_attach(*, score: Score, user, document: Document, locator="") -> Ev
 def _attach(score, document, user, locator, round_) -> Evidence:
     if Evidence.objects.filter(score=score, document=document).exists():
         raise ValidationError(_("This document is already attached to this criterion."))
-    return Evidence.objects.create(score=score, document=document, locator=locator.strip(), round=round_, added_by=user)
+    evidence = Evidence(score=score, document=document, locator=locator.strip(), round=round_, added_by=user)
+    evidence._history_user = user  # the audit trail names who attached it, also outside a request
+    evidence.save()
+    return evidence
 
 
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, user) -> None:
-    """Remove a link while its round is open; a document no longer used anywhere is deleted with its file."""
+    """Remove a link while its round is open; the document stays in the unit's library and in the audit trail."""
     round_ = _round_for(evidence.score, user)
     if evidence.round != round_:
         raise PermissionDenied(_("This evidence belongs to a closed round and can no longer be removed."))
-    document = evidence.document
+    evidence._history_user = user
     evidence.delete()
-    in_use = document.evidence.exists() or Assessment.objects.filter(signed_report=document).exists()
-    if not in_use:
-        stored = document.file.name
-        storage = document.file.storage
-        document.delete()
-        transaction.on_commit(lambda: storage.delete(stored))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
-from assessment.models import Assessment, Criterion, Framework, FrameworkState, Period, Score
+from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, Score
 from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
 from assessment.tree import tree_problems
 
@@ -111,6 +111,32 @@ def framework_copy(*, framework: Framework) -> Framework:
     return copy
 
 
+def _leaves_with_agency(framework_id: int) -> list[tuple[int, object, int | None]]:
+    """Each leaf with its maximum and its appraising agency: its own, else its nearest ancestor's.
+
+    Survey leaves have none: their points come from the survey import of Home Affairs.
+    """
+    rows = list(
+        Criterion.objects.filter(framework_id=framework_id).values_list(
+            "id", "code", "method", "max_points", "appraising_agency_id"
+        )
+    )
+    agency_by_code = {code: agency for _id, code, _method, _max, agency in rows}
+
+    def agency_of(code):
+        while code is not None:
+            if agency_by_code.get(code):
+                return agency_by_code[code]
+            code = code.rsplit(".", 1)[0] if "." in code else None
+        return None
+
+    return [
+        (criterion_id, max_points, None if method == Method.SURVEY else agency_of(code))
+        for criterion_id, code, method, max_points, _agency in rows
+        if method
+    ]
+
+
 @dataclass(frozen=True)
 class OpenResult:
     assessments_created: int
@@ -156,13 +182,9 @@ def period_open(*, period: Period, units=None) -> OpenResult:
     ]
     Assessment.objects.bulk_create(new, batch_size=5000)
 
-    leaves: dict[int, list[tuple[int, object]]] = {}
-    for criterion_id, framework_id, max_points in (
-        Criterion.objects.filter(framework_id__in=set(frameworks.values()))
-        .exclude(method="")
-        .values_list("id", "framework_id", "max_points")
-    ):
-        leaves.setdefault(framework_id, []).append((criterion_id, max_points))
+    leaves: dict[int, list[tuple[int, object, int | None]]] = {}
+    for framework_id in set(frameworks.values()):
+        leaves[framework_id] = _leaves_with_agency(framework_id)
     # Assessments whose rows are not all there yet (all the new ones; old ones only after an interruption).
     incomplete = (
         Assessment.objects.filter(period=period, unit_id__in=candidates)
@@ -175,8 +197,8 @@ def period_open(*, period: Period, units=None) -> OpenResult:
         if rows >= len(leaves.get(framework_id, [])):
             continue
         batch.extend(
-            Score(assessment_id=assessment_id, criterion_id=leaf, max_points=max_points)
-            for leaf, max_points in leaves[framework_id]
+            Score(assessment_id=assessment_id, criterion_id=leaf, max_points=max_points, agency_id=agency_id)
+            for leaf, max_points, agency_id in leaves[framework_id]
         )
         if len(batch) >= SCORE_BATCH:
             Score.objects.bulk_create(batch, ignore_conflicts=True)

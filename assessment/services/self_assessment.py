@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
-from assessment import scoring
+from assessment import notifications, scoring
 from assessment.files import check_upload
 from assessment.models import Assessment, AssessmentStatus, DocumentKind, Method, Score
 from assessment.selectors import assessment_missing
@@ -164,8 +165,9 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
         # Field checks only: the rules were checked above and the database holds the constraints.
         score.full_clean(exclude=["assessment", "criterion"], validate_unique=False, validate_constraints=False)
         changed.append(score)
-    Score.objects.bulk_update(
+    bulk_update_with_history(
         changed,
+        Score,
         [
             "is_na",
             "na_reason",
@@ -177,6 +179,8 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
             "updated_at",
             "updated_by",
         ],
+        default_user=user,
+        default_change_reason="self-assessment",
     )
     return len(changed)
 
@@ -201,7 +205,13 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
         score.explanation = text.strip()
         score.version += 1
         score.updated_at, score.updated_by = now, user
-    Score.objects.bulk_update(scores.values(), ["explanation", "version", "updated_at", "updated_by"])
+    bulk_update_with_history(
+        list(scores.values()),
+        Score,
+        ["explanation", "version", "updated_at", "updated_by"],
+        default_user=user,
+        default_change_reason="explanation",
+    )
     return len(scores)
 
 
@@ -237,6 +247,7 @@ def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessmen
     assessment.signed_report = document
     assessment.submitted_at, assessment.submitted_by = timezone.now(), user
     transition(assessment, AssessmentStatus.SUBMITTED, user, fields=("signed_report", "submitted_at", "submitted_by"))
+    notifications.assessment_submitted(assessment)
     return assessment
 
 
@@ -256,4 +267,5 @@ def assessment_submit_explanation(*, assessment: Assessment, user) -> Assessment
         user,
         fields=("explanation_submitted_at", "explanation_submitted_by"),
     )
+    notifications.assessment_explained(assessment)
     return assessment

@@ -102,6 +102,7 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
         "assessment.view_framework",
         "assessment.view_period",
         "assessment.view_periodblock",
+        "assessment.view_score",
     ]
     assert perms == {
         ROLE_GROUPS[Role.COORDINATOR]: sorted(
@@ -138,8 +139,10 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.delete_periodblock",
                 "assessment.view_assessment",
                 "assessment.add_assessment",
+                "assessment.view_score",
+                "assessment.change_score",
             ]
         ),
-        ROLE_GROUPS[Role.APPRAISER]: sorted(readers),
+        ROLE_GROUPS[Role.APPRAISER]: sorted([*readers, "assessment.change_score"]),
         ROLE_GROUPS[Role.COUNCIL]: sorted(readers),
     }

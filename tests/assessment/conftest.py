@@ -103,3 +103,101 @@ def score_of(assessment, code):
     from assessment.models import Score
 
     return Score.objects.select_related("criterion").get(assessment=assessment, criterion__code=code)
+
+
+# -- appraisal -------------------------------------------------------------------------------------------------
+
+
+def complete(assessment, user):
+    """Every appraisal leaf scored, with a reason where evidence is missing."""
+    from assessment.models import Score
+    from assessment.services import ScoreInput, score_save
+
+    rows = [
+        ScoreInput(
+            score_id=score.pk,
+            version=score.version,
+            self_points=score.max_points,
+            no_evidence_reason="Hồ sơ giấy lưu tại đơn vị",
+        )
+        for score in Score.objects.filter(assessment=assessment, criterion__method="appraisal")
+    ]
+    score_save(assessment=assessment, user=user, rows=rows)
+
+
+@pytest.fixture
+def submitted(assessment, unit_head):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessment.services import assessment_submit
+
+    complete(assessment, unit_head)
+    assessment_submit(assessment=assessment, user=unit_head, signed_scan=SimpleUploadedFile("ky.pdf", PDF_BYTES))
+    assessment.refresh_from_db()
+    return assessment
+
+
+def grade(actor, score, points=None, comment="", na=None):
+    from assessment.services import GradeInput, scores_grade
+
+    score.refresh_from_db()
+    return scores_grade(
+        actor=actor,
+        rows=[GradeInput(score_id=score.pk, version=score.version, points=points, comment=comment, na_confirmed=na)],
+    )
+
+
+def grade_all(actors, assessment, points_of=lambda score: score.max_points):
+    """Every appraisal leaf graded in round 1 by the appraiser of its agency."""
+    from assessment.models import Score
+
+    for score in Score.objects.filter(assessment=assessment, criterion__method="appraisal").select_related("agency"):
+        actor = actors[score.agency.code]
+        if score.is_na:
+            grade(actor, score, na=True)
+        else:
+            grade(actor, score, points=points_of(score))
+
+
+@pytest.fixture
+def appraisers(submitted, appraiser, justice_appraiser, coordinator):
+    """Home Affairs grades the fields no demo appraiser covers."""
+    return {
+        "so-noi-vu": appraiser,
+        "so-tu-phap": justice_appraiser,
+        "van-phong-ubnd-thanh-pho": coordinator,
+        "so-tai-chinh": coordinator,
+        "so-ke-hoach-va-dau-tu": coordinator,
+        "so-thong-tin-va-truyen-thong": coordinator,
+    }
+
+
+@pytest.fixture
+def explained(submitted, appraisers, coordinator, unit_staff, unit_head):
+    """Returned with 1.1.1 at 0.5; the unit explained 1.1.1 and added evidence to 2.2; explanation submitted."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from assessment.services import assessment_return, assessment_submit_explanation, evidence_upload, score_explain
+
+    grade_all(
+        appraisers, submitted, points_of=lambda s: Decimal("0.50") if s.criterion.code == "1.1.1" else s.max_points
+    )
+    today = timezone.localdate()
+    period = submitted.period
+    period.self_assessment_opens, period.self_assessment_closes = today - timedelta(days=40), today - timedelta(days=30)
+    period.appraisal_closes, period.explanation_opens = today - timedelta(days=10), today - timedelta(days=1)
+    period.explanation_closes = today + timedelta(days=5)
+    period.save()
+    assessment_return(assessment=submitted, actor=coordinator)
+    leaf = score_of(submitted, "1.1.1")
+    score_explain(assessment=submitted, user=unit_staff, rows=[(leaf.pk, leaf.version, "Ban hành đúng hạn.")])
+    evidence_upload(
+        score=score_of(submitted, "2.2"), user=unit_staff, upload=SimpleUploadedFile("bs.pdf", PDF_BYTES + b"2")
+    )
+    assessment_submit_explanation(assessment=submitted, user=unit_head)
+    submitted.refresh_from_db()
+    return submitted

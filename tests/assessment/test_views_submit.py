@@ -11,23 +11,9 @@ from django.utils import timezone
 from assessment.models import AssessmentEvent, Document, Evidence, Score
 from assessment.services import ScoreInput, evidence_upload, score_save
 from assessment.workflow import transition
-from tests.assessment.conftest import PDF_BYTES, PNG_BYTES, score_of
+from tests.assessment.conftest import PDF_BYTES, PNG_BYTES, complete, score_of
 from tests.assessment.helpers import edit, open_field, page_data, save_field
 from tests.assessment.test_files import DOCX
-
-
-def complete(assessment, user):
-    """Every appraisal leaf scored, with a reason where evidence is missing."""
-    rows = [
-        ScoreInput(
-            score_id=score.pk,
-            version=score.version,
-            self_points=score.max_points,
-            no_evidence_reason="Hồ sơ giấy lưu tại đơn vị",
-        )
-        for score in Score.objects.filter(assessment=assessment, criterion__method="appraisal")
-    ]
-    score_save(assessment=assessment, user=user, rows=rows)
 
 
 def submit(client, assessment, scan=("bao-cao-da-ky.pdf", PDF_BYTES), confirm=True):

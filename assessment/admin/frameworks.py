@@ -9,14 +9,13 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from assessment.models import Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
 from assessment.resources import CriterionResource
 from assessment.selectors import (
-    assessments_visible_to,
     framework_is_in_use,
     framework_totals,
     framework_tree,
@@ -407,65 +406,3 @@ class PeriodAdmin(admin.ModelAdmin):
                 },
                 messages.SUCCESS,
             )
-
-
-class AssessmentAddForm(forms.ModelForm):
-    class Meta:
-        model = Assessment
-        fields = ["period", "unit"]
-
-    def clean(self):
-        cleaned = super().clean()
-        period, unit = cleaned.get("period"), cleaned.get("unit")
-        if period and unit and not period.blocks.filter(block_id=unit.block_id).exists():
-            raise ValidationError(_("%(unit)s is not in a block of this period.") % {"unit": unit})
-        return cleaned
-
-
-@admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
-    list_display = ["unit", "block", "period", "framework", "status", "leaves"]
-    list_filter = ["period", "unit__block", "status"]
-    search_fields = ["unit__name", "unit__code"]
-    list_select_related = ["unit__block", "period", "framework"]
-    autocomplete_fields = ["unit"]
-    readonly_fields = ["period", "unit", "framework", "status", "created_at"]
-
-    def get_queryset(self, request):
-        return assessments_visible_to(request.user).annotate(leaf_count=Count("scores"))
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = AssessmentAddForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_fields(self, request, obj=None):
-        return ["period", "unit"] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("block"), ordering="unit__block__order")
-    def block(self, obj):
-        return obj.unit.block
-
-    @admin.display(description=_("scored criteria"), ordering="leaf_count")
-    def leaves(self, obj):
-        return obj.leaf_count
-
-    def save_model(self, request, obj, form, change):
-        # Adding a unit to an open period is opening it for that unit: same rows, same checks.
-        result = period_open(period=obj.period, units=[obj.unit])
-        created = Assessment.objects.get(period=obj.period, unit=obj.unit)
-        obj.pk, obj.framework_id, obj.status = created.pk, created.framework_id, created.status
-        self.message_user(
-            request,
-            ngettext("%(count)s score row created.", "%(count)s score rows created.", result.scores_created)
-            % {"count": result.scores_created},
-        )

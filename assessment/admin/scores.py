@@ -1,0 +1,323 @@
+"""The grading queue: one criterion across all units, graded in the list; grades in and out of spreadsheets."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import Unit
+from assessment.models import Criterion, Evidence, EvidenceRound, Period, Score
+from assessment.resources import GradeResource
+from assessment.selectors import scores_for_appraisal
+from assessment.services import (
+    ROUND_1,
+    ROUND_2,
+    ConflictError,
+    GradeInput,
+    appraisal_round,
+    grade_refusal,
+    scores_grade,
+)
+from assessment.services.appraisal import grade_problems
+from assessment.services.self_assessment import ScoreErrors
+from cchc.admin import TableImportExportAdmin
+
+
+class FieldFilter(admin.SimpleListFilter):
+    title = _("field")
+    parameter_name = "field"
+
+    def lookups(self, request, model_admin):
+        fields = Criterion.objects.filter(parent__isnull=True, framework__state="active").values_list("code", "title")
+        seen = {}
+        for code, title in fields.order_by("code"):
+            seen.setdefault(code, f"{code}. {title}")
+        return sorted(seen.items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0)
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(Q(criterion__code=self.value()) | Q(criterion__code__startswith=f"{self.value()}."))
+        return queryset
+
+
+class UnitFilter(admin.SimpleListFilter):
+    """Units of the chosen block (a national list of 5,000 units is searched, not scrolled)."""
+
+    title = _("unit")
+    parameter_name = "unit"
+
+    def lookups(self, request, model_admin):
+        block = request.GET.get("assessment__unit__block__id__exact")
+        if not block:
+            return []
+        return [(unit.pk, unit.name) for unit in Unit.objects.filter(block_id=block)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(assessment__unit_id=self.value())
+        return queryset
+
+
+class GradingStateFilter(admin.SimpleListFilter):
+    title = _("grading state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("ungraded", _("Ungraded")),
+            ("graded", _("Graded")),
+            ("explained", _("Explained")),
+            ("regraded", _("Regraded")),
+        ]
+
+    def queryset(self, request, queryset):
+        graded = Q(appraised_points__isnull=False) | Q(na_confirmed__isnull=False)
+        value = self.value()
+        if value == "ungraded":
+            return queryset.exclude(graded)
+        if value == "graded":
+            return queryset.filter(graded)
+        if value == "explained":
+            return queryset.filter(explained=True)
+        if value == "regraded":
+            return queryset.filter(reappraised_points__isnull=False)
+        return queryset
+
+
+class QueueForm(forms.ModelForm):
+    """One row of the queue: only the current round's grade, only where the user may grade, version-checked."""
+
+    user = None  # set per request by the admin
+
+    class Meta:
+        model = Score
+        fields = [
+            "appraised_points",
+            "appraised_comment",
+            "na_confirmed",
+            "reappraised_points",
+            "reappraised_comment",
+            "version",
+        ]
+        widgets = {
+            "appraised_comment": forms.TextInput(attrs={"size": 24}),
+            "reappraised_comment": forms.TextInput(attrs={"size": 24}),
+            "appraised_points": forms.TextInput(attrs={"size": 5, "inputmode": "decimal"}),
+            "reappraised_points": forms.TextInput(attrs={"size": 5, "inputmode": "decimal"}),
+            "version": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("appraised_points", "reappraised_points"):
+            self.fields[name].localize = True
+            self.fields[name].widget.is_localized = True
+        score = self.instance
+        self.round = appraisal_round(score.assessment) if score.pk else None
+        self.refusal = grade_refusal(self.user, score, self.round) if score.pk else None
+        writable = set()
+        if self.refusal is None and self.round == ROUND_1:
+            writable = {"appraised_points", "appraised_comment", "na_confirmed"}
+        elif self.refusal is None and self.round == ROUND_2:
+            writable = {"reappraised_points", "reappraised_comment", "na_confirmed"}
+        if not score.is_na:
+            writable.discard("na_confirmed")
+        for name, field in self.fields.items():
+            if name != "version" and name not in writable:
+                field.disabled = True
+
+    def clean(self):
+        data = super().clean()
+        changed = [name for name in self.changed_data if name != "version"]
+        if not changed:
+            return data
+        if self.refusal:
+            raise ValidationError(self.refusal)
+        current = Score.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        if data.get("version") != current:
+            raise ValidationError(gettext("Someone else graded this criterion meanwhile: reload the page."))
+        problems = grade_problems(self.instance, self.round, self.grade_input(data))
+        for key, messages_ in problems.items():
+            name = {
+                "points": "appraised_points" if self.round == ROUND_1 else "reappraised_points",
+                "comment": "appraised_comment" if self.round == ROUND_1 else "reappraised_comment",
+            }.get(key, key)
+            for message in messages_:
+                self.add_error(name if name in self.fields else None, message)
+        return data
+
+    def grade_input(self, data) -> GradeInput:
+        prefix = "appraised" if self.round == ROUND_1 else "reappraised"
+        return GradeInput(
+            score_id=self.instance.pk,
+            version=data.get("version"),
+            points=data.get(f"{prefix}_points"),
+            comment=data.get(f"{prefix}_comment") or "",
+            na_confirmed=data.get("na_confirmed", self.instance.na_confirmed),
+        )
+
+
+class GradeImportForm(ImportForm):
+    period = forms.ModelChoiceField(queryset=Period.objects.filter(opened_at__isnull=False), label=_("Period"))
+    field_order = ["period", "resource", "import_file", "format"]
+
+
+class GradeConfirmImportForm(ConfirmImportForm):
+    period = forms.ModelChoiceField(queryset=Period.objects.all(), widget=forms.HiddenInput)
+
+
+@admin.register(Score)
+class ScoreAdmin(TableImportExportAdmin, SimpleHistoryAdmin):
+    resource_classes = [GradeResource]
+    import_form_class = GradeImportForm
+    confirm_form_class = GradeConfirmImportForm
+    list_display = [
+        "unit",
+        "code",
+        "title",
+        "self_assessment",
+        "evidence_links",
+        "explanation_short",
+        "appraised_points",
+        "appraised_comment",
+        "na_confirmed",
+        "reappraised_points",
+        "reappraised_comment",
+        "council_points",
+        "version",
+    ]
+    list_display_links = None
+    list_editable = [
+        "appraised_points",
+        "appraised_comment",
+        "na_confirmed",
+        "reappraised_points",
+        "reappraised_comment",
+        "version",
+    ]
+    list_filter = [
+        ("assessment__period", admin.RelatedOnlyFieldListFilter),
+        ("assessment__unit__block", admin.RelatedOnlyFieldListFilter),
+        UnitFilter,
+        FieldFilter,
+        ("agency", admin.RelatedOnlyFieldListFilter),
+        GradingStateFilter,
+    ]
+    search_fields = ["assessment__unit__name", "assessment__unit__code", "criterion__code", "criterion__title"]
+    list_per_page = 50
+    ordering = ["assessment__unit__block__order", "assessment__unit__code", "criterion__order"]
+    history_list_display = ["appraised_points", "reappraised_points", "council_points", "self_points", "is_na"]
+
+    class Media:
+        css = {"all": ["css/admin-queue.css"]}
+
+    def get_queryset(self, request):
+        return (
+            scores_for_appraisal(request.user)
+            .select_related("assessment__unit__block", "assessment__period", "criterion", "agency")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
+            .annotate(
+                explained=~Q(explanation="")
+                | Exists(Evidence.objects.filter(score=OuterRef("pk"), round=EvidenceRound.EXPLANATION))
+            )
+        )
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return self.has_change_permission(request)
+
+    def get_changelist_form(self, request, **kwargs):
+        return type("QueueFormForUser", (QueueForm,), {"user": request.user})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        score = self.get_queryset(request).filter(pk=object_id).first()
+        if score is None:
+            raise PermissionDenied
+        url = reverse("admin:assessment_assessment_grade", args=[score.assessment_id])
+        return redirect(f"{url}#leaf-{score.criterion.code}")
+
+    def save_model(self, request, obj, form, change):
+        """A queue row goes through the same service as the grading page (and the import)."""
+        try:
+            scores_grade(actor=request.user, rows=[form.grade_input(form.cleaned_data)])
+        except (ConflictError, ScoreErrors, PermissionDenied) as error:
+            self.message_user(request, f"{obj.assessment.unit} {obj.criterion.code}: {error}", messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        return None  # the audit trail records the grade itself, with its history
+
+    # -- the import knows the period ----------------------------------------------------------------
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["period"] = import_form.cleaned_data["period"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and getattr(form, "cleaned_data", None) and form.cleaned_data.get("period"):
+            resource_kwargs["period"] = form.cleaned_data["period"]
+        return resource_kwargs
+
+    # -- columns ------------------------------------------------------------------------------------------
+
+    @admin.display(description=_("unit"), ordering="assessment__unit__code")
+    def unit(self, obj):
+        return obj.assessment.unit
+
+    @admin.display(description=_("code"), ordering="criterion__order")
+    def code(self, obj):
+        url = reverse("admin:assessment_assessment_grade", args=[obj.assessment_id])
+        return format_html('<a href="{}#leaf-{}">{}</a>', url, obj.criterion.code, obj.criterion.code)
+
+    @admin.display(description=_("criterion"))
+    def title(self, obj):
+        return Truncator(obj.criterion.title).chars(60)
+
+    @admin.display(description=_("self score"))
+    def self_assessment(self, obj):
+        if obj.is_na:
+            return format_html("<strong>{}</strong>: {}", gettext("N/A"), Truncator(obj.na_reason).chars(60))
+        if obj.self_points is None:
+            return "—"
+        return format_html("{} / {}", number_format(obj.self_points, 2), number_format(obj.max_points, 2))
+
+    @admin.display(description=_("evidence"))
+    def evidence_links(self, obj):
+        return (
+            format_html_join(
+                " ",
+                '<a href="{}">{}</a>',
+                (
+                    (
+                        reverse("assessment:document-download", args=[item.document_id]),
+                        item.document.number or item.document.original_name,
+                    )
+                    for item in obj.evidence.all()
+                ),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("explanation"))
+    def explanation_short(self, obj):
+        return Truncator(obj.explanation).chars(80) if obj.explanation else ("✓" if obj.explained else "")
