@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 # The demo and the tests run with development settings; production sets its own environment (README).
 DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
+# Both cores: the suite runs in two worker processes (each with its own test database).
+PYTEST_ARGS ?= -n auto
 PORT ?= 8000
 
 .PHONY: run test setup lint messages catalogue clean

@@ -305,7 +305,8 @@ class GradeResource(TableResource):
             )
 
     def import_instance(self, instance, row, **kwargs):
-        from assessment.services import GradeInput, appraisal_round, grade_problems, grade_refusal
+        from assessment.services import GradeInput, appraisal_round, grade_refusal
+        from assessment.services.appraisal import grade_problems
 
         try:
             points = PointsWidget().clean(row.get(self.fields["appraised_points"].column_name))

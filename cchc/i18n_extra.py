@@ -197,3 +197,19 @@ IMPORT_EXPORT = [
     gettext_noop("Value could not be parsed."),
     gettext_noop("You must select an export format."),
 ]
+
+SIMPLE_HISTORY = [
+    gettext_noop("View history: %s"),
+    gettext_noop("Change history: %s"),
+    gettext_noop("View %s"),
+    gettext_noop("Created"),
+    gettext_noop("Deleted"),
+    gettext_noop("This object doesn't have a change history."),
+    gettext_noop("History"),
+    gettext_noop("View %(verbose_name)s"),
+    gettext_noop("Object"),
+    gettext_noop("Date/time"),
+    gettext_noop("Changed by"),
+    gettext_noop("Change reason"),
+    gettext_noop("None"),
+]

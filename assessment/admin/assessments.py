@@ -437,6 +437,15 @@ def _shown(value):
     return str(value)
 
 
+REASONS = {
+    "self-assessment": _("Self-assessment"),
+    "explanation": _("Explanation"),
+    "appraisal": _("Round 1"),
+    "appraisal round 2": _("Round 2"),
+    "council": _("Council"),
+}
+
+
 def _score_changes(history) -> list[dict]:
     """old → new for every audited field of every historical record, in one pass."""
     from assessment.models import Score as ScoreModel
@@ -462,7 +471,7 @@ def _score_changes(history) -> list[dict]:
                     "field": labels[name],
                     "old": _shown(old) if name != "agency" else str(before.agency if before and old else "—"),
                     "new": _shown(new) if name != "agency" else str(record.agency if new else "—"),
-                    "reason": record.history_change_reason or "",
+                    "reason": str(REASONS.get(record.history_change_reason, record.history_change_reason or "")),
                 }
             )
         previous[record.id] = record

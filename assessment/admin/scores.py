@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -245,6 +246,19 @@ class ScoreAdmin(TableImportExportAdmin, SimpleHistoryAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return type("QueueFormForUser", (QueueForm,), {"user": request.user})
+
+    def _visible_or_404(self, request, object_id):
+        # The history pages would otherwise fall back on the history of rows the user may not see.
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         score = self.get_queryset(request).filter(pk=object_id).first()
