@@ -39,6 +39,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("periodblock", "view", "add", "change", "delete"),
             *_crud("assessment", "view", "add"),
             *_crud("score", "view", "change"),
+            *_crud("surveyscore", "view", "change"),
+            *_crud("adjustment", "view", "add", "change", "delete"),
+            *_crud("earlierresult", "view", "add", "change", "delete"),
+            *_crud("publication", "view"),
         ],
     },
     Role.APPRAISER: {
@@ -47,6 +51,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     Role.COUNCIL: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],
-        "assessment": _READ_FRAMEWORKS_AND_PERIODS,
+        "assessment": [
+            *_READ_FRAMEWORKS_AND_PERIODS,
+            *_crud("surveyscore", "view"),
+            *_crud("adjustment", "view"),
+            *_crud("earlierresult", "view"),
+            *_crud("publication", "view"),
+        ],
     },
 }

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 from import_export.results import Error
 
-from accounts.models import Unit
-from assessment.models import Criterion, Framework, Method, RuleKind, Score
+from accounts.models import Block, Unit
+from assessment.models import Criterion, EarlierResult, Framework, Method, RuleKind, Score
 from assessment.tree import Node, group_maxima, tree_problems
 from cchc.imports import (
     ChoiceWidget,
@@ -340,3 +340,127 @@ class GradeResource(TableResource):
     def column_label(self, attribute):
         labels = {"points": "appraised_points", "comment": "comment"}
         return super().column_label(labels.get(attribute, attribute))
+
+
+class SurveyResource(TableResource):
+    """Survey results: unit, criterion, points (survey criteria only, within their maximum), one period at a time."""
+
+    unit = Field(column_name="Mã đơn vị")
+    criterion = Field(column_name="Mã tiêu chí")
+    points = Field(column_name="Điểm")
+
+    required_fields = ("unit", "criterion", "points")
+    key_field = None
+
+    class Meta:
+        model = Score
+        fields = ("unit", "criterion", "points")
+        import_id_fields = ()
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = False
+
+    def __init__(self, period=None, **kwargs):
+        super().__init__(**kwargs)
+        self.period = period
+        self._seen_pairs = {}
+
+    def dehydrate_unit(self, score):
+        return score.assessment.unit.code
+
+    def dehydrate_criterion(self, score):
+        return score.criterion.code
+
+    def dehydrate_points(self, score):
+        return PointsWidget().render(score.survey_points)
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self.user = kwargs.get("user")
+        self._seen_pairs = {}
+        if self.period is None:
+            message = gettext("Choose the period the survey results belong to.")
+            result = self.get_result_class()()
+            result.append_base_error(Error(TableFileError(message)))
+            result.problems = [ImportProblem(None, message)]
+            return result
+        return super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
+
+    get_or_init_instance = GradeResource.get_or_init_instance
+    before_import_row = GradeResource.before_import_row
+
+    def import_instance(self, instance, row, **kwargs):
+        if instance.criterion.method != Method.SURVEY:
+            raise ValidationError(
+                {"criterion": gettext("%(code)s is not a survey criterion.") % {"code": instance.criterion.code}}
+            )
+        try:
+            points = PointsWidget().clean(row.get(self.fields["points"].column_name))
+        except ValueError as exc:
+            raise ValidationError({"points": str(exc)}) from exc
+        if points is None or points > instance.max_points:
+            raise ValidationError(
+                {"points": gettext("between 0 and %(max)s.") % {"max": PointsWidget().render(instance.max_points)}}
+            )
+        instance._unchanged = instance.survey_points == points
+        instance.survey_points = points
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return getattr(instance, "_unchanged", False) and not import_validation_errors
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        from assessment.services.results import survey_points_set
+
+        survey_points_set(actor=self.user, rows=[(instance.pk, instance.survey_points)])
+
+
+class EarlierResultResource(TableResource):
+    """Results of years run before this system: year, block, unit, index_percent, rank."""
+
+    year = Field(attribute="year", column_name="Năm")
+    block = Field(
+        attribute="block",
+        column_name="Khối",
+        widget=CodeWidget(Block, not_found=_("there is no block with code “%(value)s”.")),
+    )
+    unit = Field(
+        attribute="unit",
+        column_name="Mã đơn vị",
+        widget=CodeWidget(Unit, not_found=_("there is no unit with code “%(value)s”.")),
+    )
+    index_percent = Field(attribute="index_percent", column_name="Chỉ số (%)", widget=PointsWidget())
+    rank = Field(attribute="rank", column_name="Xếp hạng")
+
+    required_fields = ("year", "block", "unit", "index_percent", "rank")
+    key_field = None
+
+    class Meta:
+        model = EarlierResult
+        fields = ("year", "block", "unit", "index_percent", "rank")
+        import_id_fields = ("year", "unit")
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self._seen_pairs = {}
+        return super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        pair = (
+            str(row.get(self.fields["year"].column_name) or "").strip(),
+            str(row.get(self.fields["unit"].column_name) or "").strip(),
+        )
+        line = kwargs["row_number"] + 1
+        first = self._seen_pairs.setdefault(pair, line)
+        if first != line:
+            raise ValidationError(
+                gettext("%(unit)s already has a result for %(year)s in row %(row)s.")
+                % {"unit": pair[1], "year": pair[0], "row": first}
+            )

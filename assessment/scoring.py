@@ -103,3 +103,120 @@ def final_points(appraised: Decimal | None, reappraised: Decimal | None, council
         if value is not None:
             return value
     return Decimal("0.00")
+
+
+# -- the index of a unit, its fields, the ranking of a block ---------------------------------------------------
+
+APPRAISAL, SURVEY, BONUS, PENALTY = "appraisal", "survey", "bonus", "penalty"
+
+
+@dataclass(frozen=True)
+class LeafScore:
+    """One leaf of one unit, as the computation needs it."""
+
+    code: str
+    method: str
+    max_points: Decimal
+    points: Decimal | None = None  # appraisal: the final score; survey: the imported points; bonus/penalty: entries
+    not_applicable: bool = False  # the unit's N/A, confirmed by the appraiser
+
+    @property
+    def field(self) -> str:
+        return self.code.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class FieldResult:
+    code: str
+    achieved: Decimal
+    maximum: Decimal
+    index: Decimal | None  # 4 places
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    appraised: Decimal
+    survey: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    maximum: Decimal
+    fields: tuple[FieldResult, ...]
+
+    @property
+    def achieved(self) -> Decimal:
+        return self.appraised + self.survey
+
+    @property
+    def total(self) -> Decimal:
+        return self.achieved + self.bonus - self.penalty
+
+    @property
+    def index(self) -> Decimal | None:
+        """total / maximum × 100, 4 places half-up."""
+        return index_percent(self.total, self.maximum)
+
+    @property
+    def shown_index(self) -> Decimal | None:
+        return None if self.index is None else shown(self.index)
+
+
+def unit_result(leaves: list[LeafScore]) -> UnitResult:
+    """A unit's totals: N/A leaves out of both sides; blank counts 0; bonus and penalty each capped by their leaf.
+
+    Several entries of one bonus or penalty leaf add up first; the cap applies to their sum.
+    """
+    appraised = survey = maximum = Decimal("0.00")
+    fields: dict[str, list[Decimal]] = {}
+    entries: dict[tuple[str, str], list[Decimal]] = {}  # (method, code) → [sum of the entries, the leaf's max]
+    for leaf in leaves:
+        points = leaf.points if leaf.points is not None else Decimal("0.00")
+        if leaf.method in (BONUS, PENALTY):
+            entry = entries.setdefault((leaf.method, leaf.code), [Decimal("0.00"), leaf.max_points])
+            entry[0] += max(points, Decimal(0))
+            continue
+        if leaf.not_applicable:
+            continue
+        if leaf.method == APPRAISAL:
+            appraised += points
+        else:
+            survey += points
+        maximum += leaf.max_points
+        field = fields.setdefault(leaf.field, [Decimal("0.00"), Decimal("0.00")])
+        field[0] += points
+        field[1] += leaf.max_points
+    bonus = sum((min(total, cap) for (method, _code), (total, cap) in entries.items() if method == BONUS), Decimal(0))
+    penalty = sum(
+        (min(total, cap) for (method, _code), (total, cap) in entries.items() if method == PENALTY), Decimal(0)
+    )
+    return UnitResult(
+        appraised=appraised,
+        survey=survey,
+        bonus=bonus,
+        penalty=penalty,
+        maximum=maximum,
+        fields=tuple(
+            FieldResult(code, achieved, field_max, index_percent(achieved, field_max))
+            for code, (achieved, field_max) in sorted(fields.items(), key=lambda item: _code_key(item[0]))
+        ),
+    )
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in code.split("."))
+
+
+def competition_ranks(values: list[Decimal | None]) -> list[int | None]:
+    """Standard competition ranking of the shown values, highest first: 1, 2, 2, 4 (no value, no rank)."""
+    present = sorted((value for value in values if value is not None), reverse=True)
+    first_position = {}
+    for position, value in enumerate(present, start=1):
+        first_position.setdefault(value, position)
+    return [None if value is None else first_position[value] for value in values]
+
+
+def average(values: list[Decimal]) -> Decimal | None:
+    """Mean of shown (2-place) values, rounded half-up to 2 places."""
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    return shown(sum(values, Decimal(0)) / len(values))

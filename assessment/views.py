@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from assessment.exports import FORMATS, improvement_plan_xlsx
 from assessment.files import CONTENT_TYPES, EvidenceFileError, check_upload
 from assessment.forms import SECTION_FORM_ID, EvidenceForm, ExplanationForm, ScoreForm, SubmitForm
 from assessment.models import AssessmentStatus, Evidence, Method, Score
@@ -23,8 +24,10 @@ from assessment.selectors import (
     assessments_progress,
     documents_visible_to,
     field_rows,
+    lost_points,
     unit_assessments,
     unit_documents,
+    unit_published_result,
 )
 from assessment.services import (
     ConflictError,
@@ -343,6 +346,41 @@ def assessment_report(request, pk):
     assessment = _assessment(request, pk)
     response = HttpResponse(self_assessment_pdf(assessment), content_type="application/pdf")
     name = f"tu-danh-gia-{slugify(assessment.unit.code)}-{assessment.period.year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _published(request, pk):
+    """The unit's own assessment and its published result; 404 until the period is published."""
+    assessment = _assessment(request, pk)
+    result = unit_published_result(assessment)
+    if result is None:
+        raise Http404
+    return assessment, result
+
+
+def assessment_results(request, pk):
+    """After publication: the unit's published result, its fields, and the criteria where it lost points."""
+    assessment, result = _published(request, pk)
+    block_averages = {item.code: item.average for item in result.block.fields.all()}
+    return render(
+        request,
+        "assessment/assessment_results.html",
+        {
+            "assessment": assessment,
+            "result": result,
+            "fields": [(item, block_averages.get(item.code)) for item in result.fields.all()],
+            "lost": lost_points(assessment),
+        },
+    )
+
+
+def improvement_plan(request, pk):
+    """The improvement-plan worksheet: the criteria where the unit lost points, with columns to plan the fixes."""
+    assessment, result = _published(request, pk)
+    content = improvement_plan_xlsx(assessment, result, lost_points(assessment))
+    response = HttpResponse(content, content_type=FORMATS["xlsx"])
+    name = f"ke-hoach-khac-phuc-{slugify(assessment.unit.code)}-{assessment.period.year}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

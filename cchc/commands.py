@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 from cchc.imports import ImportOutcome, TableFileError, TableResource, import_table, read_table
 
 
-class TableImportCommand(BaseCommand):
+class TranslatedCommand(BaseCommand):
+    """A command whose help is translated: argparse needs the text itself, not a lazy translation."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+
+class TableImportCommand(TranslatedCommand):
     """Reads FILE (.csv in UTF-8 or .xlsx), reports every problem with its row, saves all or nothing."""
 
     def add_arguments(self, parser):
@@ -17,6 +25,10 @@ class TableImportCommand(BaseCommand):
 
     def get_resource(self, **options) -> TableResource:
         raise NotImplementedError
+
+    def get_user(self, **options):
+        """The person the import is recorded under, for imports that keep an audit trail."""
+        return None
 
     def describe(self, outcome: ImportOutcome, **options) -> str:
         return _("%(new)s new, %(updated)s changed, %(unchanged)s unchanged.") % {
@@ -33,7 +45,9 @@ class TableImportCommand(BaseCommand):
             dataset = read_table(path.read_bytes(), path.name)
         except TableFileError as exc:
             raise CommandError(str(exc)) from exc
-        outcome = import_table(self.get_resource(**options), dataset, commit=not options["dry_run"])
+        outcome = import_table(
+            self.get_resource(**options), dataset, user=self.get_user(**options), commit=not options["dry_run"]
+        )
         if not outcome.ok:
             for problem in outcome.problems:
                 self.stderr.write(str(problem))

@@ -10,6 +10,7 @@ from cchc import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("assessment.urls")),
+    path("results/", include("assessment.public_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from accounts.selectors import user_access
 from assessment.models import Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
 from assessment.resources import CriterionResource
 from assessment.selectors import (
@@ -327,6 +328,7 @@ class PeriodBlockInline(admin.TabularInline):
 
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
+    change_form_template = "admin/assessment/period/change_form.html"
     inlines = [PeriodBlockInline]
     list_display = [
         "year",
@@ -339,7 +341,7 @@ class PeriodAdmin(admin.ModelAdmin):
         "participants",
         "opened_at",
     ]
-    readonly_fields = ["opened_at", "progress"]
+    readonly_fields = ["opened_at", "progress", "results"]
     actions = ["open_period"]
     fieldsets = (
         (None, {"fields": ("year", "name")}),
@@ -356,7 +358,31 @@ class PeriodAdmin(admin.ModelAdmin):
             },
         ),
         (_("Progress"), {"fields": ("opened_at", "progress")}),
+        (_("Results"), {"fields": ("results",)}),
     )
+
+    def get_urls(self):
+        from assessment.admin.results import results_urls
+
+        return [*results_urls(self), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        access = user_access(request.user)
+        extra_context = {
+            **(extra_context or {}),
+            "can_see_results": access.is_coordinator or access.is_council,
+            "can_publish": access.is_coordinator,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("publications"))
+    def results(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        return render_to_string(
+            "admin/assessment/period/publications.html",
+            {"period": obj, "publications": list(obj.publications.select_related("published_by").order_by("version"))},
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(assessment_count=Count("assessments"))

@@ -10,8 +10,30 @@ from assessment.models.frameworks import (
     code_validator,
 )
 from assessment.models.periods import Assessment, AssessmentEvent, AssessmentStatus, Period, PeriodBlock, Score
+from assessment.models.results import (
+    Adjustment,
+    EarlierResult,
+    Publication,
+    PublicationFile,
+    PublishedBlock,
+    PublishedBlockField,
+    PublishedField,
+    PublishedUnit,
+    PublishedWeakness,
+    SurveyScore,
+)
 
 __all__ = [
+    "Adjustment",
+    "EarlierResult",
+    "Publication",
+    "PublicationFile",
+    "PublishedBlock",
+    "PublishedBlockField",
+    "PublishedField",
+    "PublishedUnit",
+    "PublishedWeakness",
+    "SurveyScore",
     "ADJUSTMENT_METHODS",
     "SCORED_METHODS",
     "Assessment",

@@ -254,6 +254,14 @@ class Score(models.Model):
     )
     reappraised_at = models.DateTimeField(_("round 2 at"), null=True, blank=True)
     council_points = models.DecimalField(_("council score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    survey_points = models.DecimalField(
+        _("survey points"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Imported by Home Affairs from the survey results."),
+    )
     council_reason = models.TextField(_("council's reason"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
@@ -300,6 +308,11 @@ class Score(models.Model):
                 | (Q(council_points__gte=0, council_points__lte=F("max_points")) & ~Q(council_reason="")),
                 name="score_council_points_within_max_with_reason",
                 violation_error_message=_("The council's score must be between 0 and the maximum, with a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(survey_points__isnull=True) | Q(survey_points__gte=0, survey_points__lte=F("max_points")),
+                name="score_survey_points_within_max",
+                violation_error_message=_("The survey points must be between 0 and the maximum."),
             ),
             models.CheckConstraint(
                 condition=Q(is_na=False) | (Q(self_points__isnull=True) & ~Q(na_reason="")),

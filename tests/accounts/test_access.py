@@ -104,11 +104,11 @@ def test_unit_people_cannot_enter_the_admin(client, request, who):
 @pytest.mark.parametrize(
     ("who", "expected_nav", "admin_label"),
     [
-        ("unit_staff", ["nav-assessments", "nav-unit"], None),
-        ("unit_head", ["nav-assessments", "nav-unit"], None),
-        ("appraiser", ["nav-admin"], "Thẩm định"),
-        ("council_member", ["nav-admin"], "Hội đồng"),
-        ("coordinator", ["nav-admin", "nav-units", "nav-users"], "Quản trị"),
+        ("unit_staff", ["nav-assessments", "nav-unit", "nav-results"], None),
+        ("unit_head", ["nav-assessments", "nav-unit", "nav-results"], None),
+        ("appraiser", ["nav-admin", "nav-results"], "Thẩm định"),
+        ("council_member", ["nav-admin", "nav-results"], "Hội đồng"),
+        ("coordinator", ["nav-admin", "nav-units", "nav-users", "nav-results"], "Quản trị"),
     ],
 )
 def test_each_role_sees_its_own_navigation(client, request, who, expected_nav, admin_label):
@@ -128,7 +128,7 @@ def test_an_officer_with_two_roles_sees_both(client, home_affairs, appraiser):
     membership_grant(user=appraiser, role=Role.UNIT_STAFF, unit=home_affairs)
     client.force_login(appraiser)
     response = client.get("/")
-    assert nav_items(response) == ["nav-assessments", "nav-unit", "nav-admin"]
+    assert nav_items(response) == ["nav-assessments", "nav-unit", "nav-admin", "nav-results"]
     html = response.content.decode()
     assert 'data-testid="card-unit"' in html and 'data-testid="card-appraiser"' in html
 

@@ -141,8 +141,27 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.add_assessment",
                 "assessment.view_score",
                 "assessment.change_score",
+                "assessment.view_surveyscore",
+                "assessment.change_surveyscore",
+                "assessment.view_adjustment",
+                "assessment.add_adjustment",
+                "assessment.change_adjustment",
+                "assessment.delete_adjustment",
+                "assessment.view_earlierresult",
+                "assessment.add_earlierresult",
+                "assessment.change_earlierresult",
+                "assessment.delete_earlierresult",
+                "assessment.view_publication",
             ]
         ),
         ROLE_GROUPS[Role.APPRAISER]: sorted([*readers, "assessment.change_score"]),
-        ROLE_GROUPS[Role.COUNCIL]: sorted(readers),
+        ROLE_GROUPS[Role.COUNCIL]: sorted(
+            [
+                *readers,
+                "assessment.view_surveyscore",
+                "assessment.view_adjustment",
+                "assessment.view_earlierresult",
+                "assessment.view_publication",
+            ]
+        ),
     }

@@ -201,3 +201,119 @@ def explained(submitted, appraisers, coordinator, unit_staff, unit_head):
     assessment_submit_explanation(assessment=submitted, user=unit_head)
     submitted.refresh_from_db()
     return submitted
+
+
+# -- results ---------------------------------------------------------------------------------------------------
+
+MINI_FRAMEWORK = [
+    [
+        "code",
+        "title",
+        "max_points",
+        "method",
+        "rule",
+        "rule_params",
+        "allows_na",
+        "evidence_required",
+        "appraising_agency",
+        "guidance",
+    ],
+    ["1", "Công tác chỉ đạo, điều hành", "12", "", "", "", "", "", "so-noi-vu", ""],
+    ["1.1", "Kế hoạch CCHC", "4", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""],
+    ["1.2", "Kiểm tra CCHC", "8", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""],
+    ["2", "Cải cách thủ tục hành chính", "10", "", "", "", "", "", "so-noi-vu", ""],
+    ["2.1", "Rà soát thủ tục", "5", "appraisal", "manual", "", "yes", "no", "so-noi-vu", ""],
+    ["2.2", "Công khai thủ tục", "5", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""],
+    ["3", "Sự hài lòng của người dân", "10", "", "", "", "", "", "", ""],
+    ["3.1", "Khảo sát sự hài lòng", "10", "survey", "", "", "no", "no", "", ""],
+    ["9", "Điểm thưởng, điểm trừ", "", "", "", "", "", "", "so-noi-vu", ""],
+    ["9.1", "Điểm thưởng", "2", "bonus", "", "", "no", "no", "so-noi-vu", ""],
+    ["9.2", "Điểm trừ", "3", "penalty", "", "", "no", "no", "so-noi-vu", ""],
+]
+
+
+def mini_framework(block, name="Bộ chỉ số rút gọn"):
+    """Three scored fields (12 + 10 appraisal, 10 survey = 32 points), bonus up to 2, penalty up to 3."""
+    from assessment.models import Framework
+    from assessment.services import framework_activate
+
+    framework = Framework.objects.create(block=block, name=name, first_year=2020)
+    outcome = import_rows(framework, MINI_FRAMEWORK)
+    assert outcome.ok, outcome.problems
+    framework_activate(framework=framework)
+    return framework
+
+
+def set_scores(assessment, points: dict, na=()):
+    """Final scores straight into the rows: {code: points} (appraisal round 1, or survey points)."""
+    from assessment.models import Score
+
+    for score in Score.objects.filter(assessment=assessment).select_related("criterion"):
+        code = score.criterion.code
+        if code in na:
+            score.is_na, score.na_reason, score.na_confirmed = True, "Không phát sinh", True
+        elif code in points:
+            if score.criterion.method == "survey":
+                score.survey_points = points[code]
+            else:
+                score.appraised_points = points[code]
+        score.save()
+
+
+def add_entry(assessment, code, points, user, reason="Quyết định khen thưởng"):
+    from assessment.models import Adjustment, Criterion
+
+    return Adjustment.objects.create(
+        assessment=assessment,
+        criterion=Criterion.objects.get(framework=assessment.framework, code=code),
+        points=points,
+        reason=reason,
+        decision_reference="12/QĐ-UBND",
+        created_by=user,
+    )
+
+
+def approve_all(period):
+    from assessment.models import Assessment, AssessmentStatus
+
+    Assessment.objects.filter(period=period).update(status=AssessmentStatus.APPROVED)
+
+
+@pytest.fixture
+def results_units(departments, agencies):
+    """Four departments besides the agencies: the units whose results the tests compute."""
+    return {
+        code: UnitFactory(code=code, name=name, block=departments)
+        for code, name in [
+            ("so-y-te", "Sở Y tế"),
+            ("so-xay-dung", "Sở Xây dựng"),
+            ("so-cong-thuong", "Sở Công Thương"),
+            ("so-du-lich", "Sở Du lịch"),
+        ]
+    }
+
+
+@pytest.fixture
+def graded_period(results_units, departments, coordinator):
+    """2023, four departments graded by hand (see test_results.py for the expected table), all approved."""
+    from decimal import Decimal as D
+
+    from assessment.models import Assessment
+
+    framework = mini_framework(departments)
+    period = open_period(framework, year=2023, units=list(results_units.values()))
+    by_unit = {a.unit.code: a for a in Assessment.objects.filter(period=period).select_related("unit", "framework")}
+    # Sở Y tế: field 1 8,45/12; 2.1 N/A; 2.2 blank; survey 7,25; bonus 2,5 (capped 2); penalty 1.
+    set_scores(by_unit["so-y-te"], {"1.1": D("3.50"), "1.2": D("4.95"), "3.1": D("7.25")}, na=["2.1"])
+    add_entry(by_unit["so-y-te"], "9.1", D("1.50"), coordinator)
+    add_entry(by_unit["so-y-te"], "9.1", D("1.00"), coordinator)
+    add_entry(by_unit["so-y-te"], "9.2", D("1.00"), coordinator, reason="Bị phê bình")
+    # Sở Xây dựng: 23,38/27 (2.1 N/A) = 86,5926; Sở Công Thương: 27,71/32 = 86,5938; both shown 86,59, a tie.
+    set_scores(by_unit["so-xay-dung"], {"1.1": D("4"), "1.2": D("4.38"), "2.2": D("5"), "3.1": D("10")}, na=["2.1"])
+    set_scores(
+        by_unit["so-cong-thuong"], {"1.1": D("4"), "1.2": D("7.71"), "2.1": D("5"), "2.2": D("1"), "3.1": D("10")}
+    )
+    # Sở Du lịch: everything at its maximum: 32/32 = 100%.
+    set_scores(by_unit["so-du-lich"], {"1.1": D("4"), "1.2": D("8"), "2.1": D("5"), "2.2": D("5"), "3.1": D("10")})
+    approve_all(period)
+    return period

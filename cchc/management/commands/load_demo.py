@@ -1,13 +1,16 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.demo import demo_load as accounts_demo_load
+from assessment.demo import APPRAISED_YEAR
 from assessment.demo import demo_load as assessment_demo_load
+from assessment.models import Period
+from cchc.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Load the demo data (idempotent) and print the demo logins.")
 
     def add_arguments(self, parser):
@@ -30,6 +33,19 @@ class Command(BaseCommand):
                 }
             )
         )
+        appraised = Period.objects.filter(year=APPRAISED_YEAR).first()
+        if appraised is not None:
+            published = appraised.publications.exists()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    (
+                        _("%(period)s is published: %(url)s")
+                        if published
+                        else _("%(period)s: appraised and approved, ready to publish (noivu: Periods → %(year)s).")
+                    )
+                    % {"period": appraised.name, "year": appraised.year, "url": f"/results/{appraised.year}/"}
+                )
+            )
         self.stdout.write(
             self.style.SUCCESS(_("Demo logins (password for all: %(password)s):") % {"password": logins[0]["password"]})
         )

@@ -1,0 +1,254 @@
+"""Home Affairs' side of the results: survey import, bonus and penalty entries, earlier years, provisional
+ranking and publication."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from accounts.selectors import user_access
+from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
+from assessment.resources import EarlierResultResource, SurveyResource
+from assessment.services.results import PUBLISHABLE, adjustment_check, period_publish, period_results
+from cchc.admin import TableImportExportAdmin
+
+
+class PeriodImportForm(ImportForm):
+    period = forms.ModelChoiceField(queryset=Period.objects.filter(opened_at__isnull=False), label=_("Period"))
+    field_order = ["period", "resource", "import_file", "format"]
+
+
+class PeriodConfirmImportForm(ConfirmImportForm):
+    period = forms.ModelChoiceField(queryset=Period.objects.all(), widget=forms.HiddenInput)
+
+
+class PeriodImportMixin:
+    """Imports of one period's rows: the period comes from the import form."""
+
+    import_form_class = PeriodImportForm
+    confirm_form_class = PeriodConfirmImportForm
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["period"] = import_form.cleaned_data["period"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and getattr(form, "cleaned_data", None) and form.cleaned_data.get("period"):
+            resource_kwargs["period"] = form.cleaned_data["period"]
+        return resource_kwargs
+
+
+@admin.register(SurveyScore)
+class SurveyScoreAdmin(PeriodImportMixin, TableImportExportAdmin):
+    resource_classes = [SurveyResource]
+    list_display = ["unit", "code", "title", "max_points", "survey_points"]
+    list_filter = [
+        ("assessment__period", admin.RelatedOnlyFieldListFilter),
+        ("assessment__unit__block", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["assessment__unit__name", "assessment__unit__code", "criterion__code"]
+    list_select_related = ["assessment__unit", "criterion"]
+    ordering = ["assessment__unit__code", "criterion__order"]
+
+    def get_queryset(self, request):
+        access = user_access(request.user)
+        scores = super().get_queryset(request).filter(criterion__method=Method.SURVEY)
+        return scores if access.is_coordinator or access.is_council else scores.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # survey points come in through the import, which is audited
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("assessment.change_surveyscore")
+
+    @admin.display(description=_("unit"))
+    def unit(self, obj):
+        return obj.assessment.unit
+
+    @admin.display(description=_("code"))
+    def code(self, obj):
+        return obj.criterion.code
+
+    @admin.display(description=_("criterion"))
+    def title(self, obj):
+        return obj.criterion.title
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = ["assessment", "criterion", "points", "reason", "decision_reference"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = Criterion.objects.filter(
+            method__in=[Method.BONUS, Method.PENALTY], framework__state="active"
+        ).select_related("framework")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("assessment") and cleaned.get("criterion"):
+            self.instance.assessment = cleaned["assessment"]
+            self.instance.criterion = cleaned["criterion"]
+            self.instance.points = cleaned.get("points")
+            adjustment_check(self.instance)
+        return cleaned
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(admin.ModelAdmin):
+    form = AdjustmentForm
+    list_display = ["assessment", "criterion", "points", "decision_reference", "created_by", "created_at"]
+    list_filter = [("assessment__period", admin.RelatedOnlyFieldListFilter), "criterion__method"]
+    search_fields = ["assessment__unit__name", "decision_reference", "reason"]
+    list_select_related = ["assessment__unit", "assessment__period", "criterion", "created_by"]
+    autocomplete_fields = ["assessment"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by_id = obj.created_by_id or request.user.pk
+        obj._history_user = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EarlierResult)
+class EarlierResultAdmin(TableImportExportAdmin):
+    resource_classes = [EarlierResultResource]
+    list_display = ["year", "block", "rank", "unit", "index_percent"]
+    list_filter = ["year", "block"]
+    search_fields = ["unit__name", "unit__code"]
+    list_select_related = ["block", "unit"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "period",
+        "version",
+        "decision_number",
+        "decision_date",
+        "published_at",
+        "published_by",
+        "public_link",
+    ]
+    list_filter = ["period"]
+    readonly_fields = [
+        "period",
+        "version",
+        "decision_number",
+        "decision_date",
+        "reason",
+        "published_at",
+        "published_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("public page"))
+    def public_link(self, obj):
+        url = reverse("public:results-period", args=[obj.period.year]) + f"?version={obj.version}"
+        return format_html('<a href="{}">{}</a>', url, url)
+
+
+class PublishForm(forms.Form):
+    decision_number = forms.CharField(label=_("Decision number"), max_length=100)
+    decision_date = forms.DateField(
+        label=_("Decision date"), widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    )
+    reason = forms.CharField(
+        label=_("Reason (for a corrected version)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+def results_urls(period_admin):
+    """The provisional ranking and the publication of a period, added to the period's admin."""
+    view = period_admin.admin_site.admin_view
+
+    def provisional(request, pk):
+        access = user_access(request.user)
+        if not (access.is_coordinator or access.is_council):
+            raise PermissionDenied
+        period = get_object_or_404(Period, pk=pk)
+        blocks = []
+        for rows in period_results(period):
+            codes = [code for code, _title in rows.fields]
+            blocks.append(
+                {
+                    "rows": rows,
+                    "fields": [(code, title, rows.field_average(code)) for code, title in rows.fields],
+                    "units": [
+                        (unit, [{item.code: item.index for item in unit.result.fields}.get(code) for code in codes])
+                        for unit in rows.units
+                    ],
+                }
+            )
+        waiting = sum(1 for block in blocks for unit, _ in block["units"] if unit.status not in PUBLISHABLE)
+        context = {
+            **period_admin.admin_site.each_context(request),
+            "opts": Period._meta,
+            "title": gettext("Provisional results of %(period)s") % {"period": period},
+            "period": period,
+            "blocks": blocks,
+            "waiting": waiting,
+            "can_publish": access.is_coordinator,
+            "publications": list(period.publications.order_by("version")),
+        }
+        return TemplateResponse(request, "admin/assessment/period/provisional.html", context)
+
+    def publish(request, pk):
+        if not user_access(request.user).is_coordinator:
+            raise PermissionDenied
+        period = get_object_or_404(Period, pk=pk)
+        form = PublishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                publication = period_publish(period=period, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    gettext("%(period)s published (version %(version)s).")
+                    % {"period": period, "version": publication.version},
+                )
+                return redirect(reverse("public:results-period", args=[period.year]))
+        context = {
+            **period_admin.admin_site.each_context(request),
+            "opts": Period._meta,
+            "title": gettext("Publish the results of %(period)s") % {"period": period},
+            "period": period,
+            "form": form,
+            "published": list(period.publications.order_by("version")),
+        }
+        return TemplateResponse(request, "admin/assessment/period/publish.html", context)
+
+    return [
+        path("<int:pk>/results/", view(provisional), name="assessment_period_results"),
+        path("<int:pk>/publish/", view(publish), name="assessment_period_publish"),
+    ]

@@ -1,0 +1,327 @@
+"""The downloads of a publication (CSV, XLSX, JSON, PDF), made from the frozen snapshot once, then served as stored."""
+
+import csv
+import io
+import json
+
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from assessment import charts
+from assessment.models import PublicationFile
+from assessment.scoring import shown
+from assessment.selectors import previous_year, publication_tables
+from assessment.templatetags.results import decimal2
+
+SCHEMA_VERSION = 1
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
+HEADERS = [
+    "Xếp hạng",
+    "Đơn vị",
+    "Khối",
+    "Điểm thẩm định",
+    "Điểm điều tra XHH",
+    "Điểm thưởng",
+    "Điểm trừ",
+    "Tổng điểm",
+    "Điểm tối đa",
+    "Chỉ số (%)",
+]
+
+
+def _field_codes(blocks) -> list[str]:
+    codes = []
+    for block in blocks:
+        for block_field in block.fields.all():
+            if block_field.code not in codes:
+                codes.append(block_field.code)
+    return sorted(codes, key=lambda code: int(code) if code.isdigit() else 0)
+
+
+def _rows(blocks):
+    codes = _field_codes(blocks)
+    for block in blocks:
+        for unit in block.results.all():
+            fields = {result.code: result.index for result in unit.fields.all()}
+            yield codes, block, unit, [fields.get(code) for code in codes]
+
+
+def _csv(publication, blocks) -> bytes:
+    codes = _field_codes(blocks)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
+
+    def vn(value):
+        return "" if value is None else decimal2(value)
+
+    with translation.override("vi"):
+        for _codes, block, unit, fields in _rows(blocks):
+            writer.writerow(
+                [
+                    unit.rank or "",
+                    unit.unit_name,
+                    block.name,
+                    vn(unit.appraised),
+                    vn(unit.survey),
+                    vn(unit.bonus),
+                    vn(unit.penalty),
+                    vn(unit.total),
+                    vn(unit.maximum),
+                    vn(unit.shown_index),
+                    *[vn(value) for value in fields],
+                ]
+            )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx(publication, blocks) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    codes = _field_codes(blocks)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = f"Kết quả {publication.period.year}"
+    sheet.append([*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for _codes, block, unit, fields in _rows(blocks):
+        sheet.append(
+            [
+                unit.rank,
+                unit.unit_name,
+                block.name,
+                unit.appraised,
+                unit.survey,
+                unit.bonus,
+                unit.penalty,
+                unit.total,
+                unit.maximum,
+                unit.shown_index,
+                *[None if value is None else shown(value) for value in fields],
+            ]
+        )
+    for row in sheet.iter_rows(min_row=2, min_col=4):
+        for cell in row:
+            cell.number_format = "0.00"
+    sheet.column_dimensions["B"].width = 45
+    sheet.column_dimensions["C"].width = 28
+    # Made once per publication; the workbook carries the publication's own date, not the moment of the download.
+    book.properties.created = book.properties.modified = publication.published_at.replace(tzinfo=None)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def publication_data(publication, blocks) -> dict:
+    """The JSON document of a publication (schema version 1, documented at /results/schema/)."""
+    earlier = list(publication.period.publications.filter(version__lt=publication.version).order_by("version"))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "period": {"year": publication.period.year, "name": publication.period.name},
+        "publication": {
+            "version": publication.version,
+            "decision_number": publication.decision_number,
+            "decision_date": publication.decision_date.isoformat(),
+            "published_at": publication.published_at.isoformat(),
+            "correction_reason": publication.reason,
+            "earlier_versions": [
+                {"version": item.version, "published_at": item.published_at.isoformat()} for item in earlier
+            ],
+        },
+        "blocks": [
+            {
+                "code": block.block.code,
+                "name": block.name,
+                "units_count": block.units,
+                "average_percent": _number(block.average),
+                "fields": [
+                    {"code": item.code, "title": item.title, "average_percent": _number(item.average)}
+                    for item in block.fields.all()
+                ],
+                "units": [
+                    {
+                        "rank": unit.rank,
+                        "code": unit.unit_code,
+                        "name": unit.unit_name,
+                        "appraised_points": _number(unit.appraised),
+                        "survey_points": _number(unit.survey),
+                        "bonus_points": _number(unit.bonus),
+                        "penalty_points": _number(unit.penalty),
+                        "total_points": _number(unit.total),
+                        "max_points": _number(unit.maximum),
+                        "index_percent": _number(unit.shown_index),
+                        "index_exact": None if unit.index is None else str(unit.index),
+                        "fields": [
+                            {
+                                "code": item.code,
+                                "title": item.title,
+                                "achieved_points": _number(item.achieved),
+                                "max_points": _number(item.maximum),
+                                "index_percent": _number(None if item.index is None else shown(item.index)),
+                            }
+                            for item in unit.fields.all()
+                        ],
+                    }
+                    for unit in block.results.all()
+                ],
+            }
+            for block in blocks
+        ],
+    }
+
+
+def _json(publication, blocks) -> bytes:
+    return json.dumps(publication_data(publication, blocks), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _change(current, before):
+    if current is None or not before or before[0] is None:
+        return None
+    return current - before[0]
+
+
+def _pdf(publication, blocks) -> bytes:
+    import weasyprint
+
+    with translation.override("vi"):
+        previous = previous_year(publication)
+        html = render_to_string(
+            "public/annex.html",
+            {
+                "publication": publication,
+                "blocks": [
+                    (
+                        block,
+                        [
+                            (unit, _change(unit.shown_index, previous.units.get(unit.unit_id)))
+                            for unit in block.results.all()
+                        ],
+                        charts.ranking_bars(
+                            [(unit.unit_name, unit.shown_index) for unit in block.results.all()], title=block.name
+                        ),
+                    )
+                    for block in blocks
+                ],
+                "previous": previous,
+            },
+        )
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+BUILDERS = {"csv": _csv, "xlsx": _xlsx, "json": _json, "pdf": _pdf}
+
+
+def publication_file(publication, file_format: str) -> bytes:
+    """The download, stored on first request: later downloads are the same bytes, whatever changed since."""
+    stored = PublicationFile.objects.filter(publication=publication, format=file_format).values_list(
+        "content", flat=True
+    )
+    content = stored.first()
+    if content is not None:
+        return bytes(content)
+    content = BUILDERS[file_format](publication, publication_tables(publication))
+    try:
+        with transaction.atomic():
+            PublicationFile.objects.create(publication=publication, format=file_format, content=content)
+    except IntegrityError:  # made at the same moment by another request: serve the one that was stored
+        return bytes(PublicationFile.objects.get(publication=publication, format=file_format).content)
+    return content
+
+
+def file_name(publication, file_format: str) -> str:
+    return f"chi-so-cchc-{publication.period.year}-v{publication.version}.{file_format}"
+
+
+def schema_url() -> str:
+    return reverse("public:results-schema")
+
+
+PLAN_HEADERS = [
+    "STT",
+    "Lĩnh vực",
+    "Mã tiêu chí",
+    "Tiêu chí",
+    "Điểm tối đa",
+    "Điểm tự chấm",
+    "Điểm đạt",
+    "Điểm bị mất",
+    "Nhận xét của cơ quan thẩm định",
+    "Nguyên nhân",
+    "Giải pháp khắc phục",
+    "Đơn vị, người chủ trì",
+    "Thời hạn hoàn thành",
+]
+PLAN_WIDTHS = [6, 28, 11, 50, 10, 10, 10, 10, 40, 30, 40, 24, 14]
+
+
+def improvement_plan_xlsx(assessment, result, lost) -> bytes:
+    """The unit's improvement-plan worksheet: the criteria where it lost points, blank columns for the plan."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Kế hoạch khắc phục"
+    sheet.append([f"KẾ HOẠCH KHẮC PHỤC HẠN CHẾ — {assessment.unit.name.upper()}"])
+    with translation.override("vi"):
+        index = None if result.shown_index is None else decimal2(result.shown_index)
+    sheet.append(
+        [
+            f"{result.publication.period.name}: chỉ số {index}%, xếp hạng {result.rank}/"
+            f"{result.block.units} {result.block.name} (công bố theo quyết định {result.publication.decision_number})"
+            if index is not None
+            else result.publication.period.name
+        ]
+    )
+    sheet.append([])
+    sheet.append(PLAN_HEADERS)
+    sheet["A1"].font = Font(bold=True, size=13)
+    header_fill = PatternFill("solid", fgColor="F2DCDB")
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for number, row in enumerate(lost, start=1):
+        sheet.append(
+            [
+                number,
+                row.field,
+                row.code,
+                row.title,
+                row.max_points,
+                row.self_points,
+                row.points,
+                row.lost,
+                row.comment,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
+    for row in sheet.iter_rows(min_row=5):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in row[4:8]:
+            cell.number_format = "0.00"
+    for column, width in enumerate(PLAN_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A5"
+    book.properties.created = book.properties.modified = result.publication.published_at.replace(tzinfo=None)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,91 @@
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Mod
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Role, User
+from accounts.services import membership_grant
+from assessment.management.commands.benchmark_open_period import Command as OpenBenchmark
+from assessment.models import Assessment, AssessmentStatus, PublishedUnit, Score
+from assessment.services import period_open
+from assessment.services.results import period_publish, period_results
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark: compute and publish a national-size period (default 5,000 units × 100 leaves, every leaf graded) "
+        "and serve its public pages; prints the times. Everything is rolled back."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--units", type=int, default=5000)
+        parser.add_argument("--leaves", type=int, default=100)
+
+    def handle(self, *args, **options):
+        units, leaves = options["units"], options["leaves"]
+        self.stdout.write(f"database: {connection.vendor}; {units} units × {leaves} leaves")
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                period = OpenBenchmark()._setup(units, leaves)
+                period_open(period=period)
+                # Every leaf graded 0 or 1 (by its id), every assessment approved: set-based, not part of the timing.
+                Score.objects.filter(assessment__period=period).update(appraised_points=Mod(F("id"), Value(2)))
+                Assessment.objects.filter(period=period).update(status=AssessmentStatus.APPROVED)
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:  # the planner's statistics, as autovacuum keeps them in use
+                        cursor.execute("ANALYZE")
+                coordinator = User.objects.create(username=f"bench-coordinator-{int(time.time())}", full_name="Bench")
+                membership_grant(user=coordinator, role=Role.COORDINATOR)
+                self.stdout.write(f"setup (units, framework, graded period): {time.perf_counter() - started:.2f} s")
+
+                started = time.perf_counter()
+                blocks = period_results(period)
+                computed = time.perf_counter() - started
+                self.stdout.write(
+                    f"compute (provisional ranking): {computed:.2f} s — {sum(len(b.units) for b in blocks)} units"
+                )
+
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as queries:
+                    publication = period_publish(
+                        period=period, actor=coordinator, decision_number="1/QĐ-BENCH", decision_date=date(2030, 4, 15)
+                    )
+                published = time.perf_counter() - started
+                rows = PublishedUnit.objects.filter(publication=publication).count()
+                self.stdout.write(
+                    f"compute and publish: {published:.2f} s — {rows} units frozen, "
+                    f"{len(queries.captured_queries)} SQL statements"
+                )
+                self._pages(period)
+                raise _Rollback
+        except _Rollback:
+            self.stdout.write("rolled back")
+
+    def _pages(self, period):
+        client = Client(HTTP_HOST="localhost")
+        unit = PublishedUnit.objects.filter(publication__period=period).order_by("rank").first()
+        for label, url in [
+            ("public ranking page", reverse("public:results-period", args=[period.year])),
+            ("public unit page", reverse("public:results-unit", args=[period.year, unit.unit_code])),
+            ("CSV download (first, made and stored)", reverse("public:results-download", args=[period.year, "csv"])),
+            ("CSV download (again, stored)", reverse("public:results-download", args=[period.year, "csv"])),
+        ]:
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            self.stdout.write(
+                f"{label}: {(time.perf_counter() - started) * 1000:.0f} ms, {len(queries.captured_queries)} queries, "
+                f"{len(response.content) // 1024} KiB"
+            )

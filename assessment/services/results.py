@@ -1,0 +1,382 @@
+"""The period's results: computed set-based from the final scores, then frozen in a publication."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Case, CharField, DecimalField, ExpressionWrapper, F, Max, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, Concat, Left, RowNumber, StrIndex
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from accounts.models import Block
+from accounts.selectors import user_access
+from assessment import scoring
+from assessment.models import (
+    Adjustment,
+    Assessment,
+    AssessmentEvent,
+    AssessmentStatus,
+    Criterion,
+    Method,
+    Period,
+    Publication,
+    PublishedBlock,
+    PublishedBlockField,
+    PublishedField,
+    PublishedUnit,
+    PublishedWeakness,
+    Score,
+)
+
+WEAKEST = 5
+
+
+@dataclass
+class UnitRow:
+    assessment_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    status: str
+    result: scoring.UnitResult
+    weakest: list[tuple[str, str, Decimal, Decimal]]
+    rank: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return AssessmentStatus(self.status).label
+
+
+@dataclass
+class BlockRows:
+    block: Block
+    fields: list[tuple[str, str]]  # (code, title) of the scored fields, in order
+    units: list[UnitRow] = field(default_factory=list)
+
+    @property
+    def average(self) -> Decimal | None:
+        return scoring.average([row.result.shown_index for row in self.units])
+
+    def field_average(self, code: str) -> Decimal | None:
+        values = []
+        for row in self.units:
+            for result in row.result.fields:
+                if result.code == code and result.index is not None:
+                    values.append(scoring.shown(result.index))
+        return scoring.average(values)
+
+
+POINTS = DecimalField(max_digits=12, decimal_places=2)
+
+
+def _field_code():
+    """The field a leaf belongs to: the first part of its code ("2" for "2.3.1"), computed by the database."""
+    code = Concat("criterion__code", Value("."), output_field=CharField())
+    return Left("criterion__code", StrIndex(code, Value(".")) - 1)
+
+
+def _scored_points():
+    """A leaf's points as the index counts them (scoring.final_points for appraisal leaves; survey points)."""
+    zero = Value(Decimal("0.00"), output_field=POINTS)
+    return Case(
+        When(criterion__method=Method.SURVEY, then=Coalesce("survey_points", zero, output_field=POINTS)),
+        default=Coalesce("council_points", "reappraised_points", "appraised_points", zero, output_field=POINTS),
+        output_field=POINTS,
+    )
+
+
+def _counted_scores(period: Period):
+    """The score rows that count: appraisal and survey leaves, without the N/A leaves the appraiser confirmed."""
+    return Score.objects.filter(
+        assessment__period=period, criterion__method__in=[Method.APPRAISAL, Method.SURVEY]
+    ).exclude(criterion__method=Method.APPRAISAL, is_na=True, na_confirmed=True)
+
+
+def period_results(period: Period) -> list[BlockRows]:
+    """Every participating unit's result, ranked inside its block.
+
+    The database adds up each unit's fields (one row per unit, field and method, not one per leaf) and
+    finds each unit's weakest leaves; scoring.unit_result then applies the rules to those sums exactly as to
+    single leaves (Decimal addition is exact, so the sums are the same). A handful of queries whatever the size.
+    """
+    assessments = list(
+        Assessment.objects.filter(period=period).values_list(
+            "id", "unit_id", "unit__code", "unit__name", "unit__block_id", "framework_id", "status"
+        )
+    )
+    framework_ids = {row[5] for row in assessments}
+    field_titles: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for framework_id, code, title in (
+        Criterion.objects.filter(framework_id__in=framework_ids, parent__isnull=True)
+        .exclude(method__in=[Method.BONUS, Method.PENALTY])
+        .order_by("order")
+        .values_list("framework_id", "code", "title")
+    ):
+        field_titles[framework_id].append((code, title))  # fields without scored leaves are dropped below
+    leaves: dict[int, list[scoring.LeafScore]] = defaultdict(list)
+    for assessment_id, field_code, method, points, maximum in (
+        _counted_scores(period)
+        .annotate(field_code=_field_code())
+        .values("assessment_id", "field_code", "criterion__method")
+        .annotate(points=Sum(_scored_points(), output_field=POINTS), maximum=Sum("criterion__max_points"))
+        .values_list("assessment_id", "field_code", "criterion__method", "points", "maximum")
+    ):
+        # Sums of 2-place values: exact in PostgreSQL; SQLite adds in floating point, so back to the 2 places.
+        leaves[assessment_id].append(
+            scoring.LeafScore(field_code, method, scoring.quantize_points(maximum), scoring.quantize_points(points))
+        )
+    for assessment_id, code, method, max_points, points in (
+        Adjustment.objects.filter(assessment__period=period)
+        .values("assessment_id", "criterion_id")
+        .annotate(points=Sum("points"))
+        .values_list("assessment_id", "criterion__code", "criterion__method", "criterion__max_points", "points")
+    ):
+        leaves[assessment_id].append(scoring.LeafScore(code, method, max_points, points))
+    weakest = _weakest(period)
+
+    blocks = {block.pk: block for block in Block.objects.filter(pk__in={row[4] for row in assessments})}
+    by_block: dict[int, BlockRows] = {}
+    for assessment_id, unit_id, unit_code, unit_name, block_id, framework_id, status in assessments:
+        block_rows = by_block.setdefault(block_id, BlockRows(blocks[block_id], field_titles[framework_id]))
+        block_rows.units.append(
+            UnitRow(
+                assessment_id,
+                unit_id,
+                unit_code,
+                unit_name,
+                status,
+                scoring.unit_result(leaves[assessment_id]),
+                weakest.get(assessment_id, []),
+            )
+        )
+    for block_rows in by_block.values():
+        ranks = scoring.competition_ranks([row.result.shown_index for row in block_rows.units])
+        for row, rank in zip(block_rows.units, ranks, strict=True):
+            row.rank = rank
+        block_rows.units.sort(key=lambda row: (row.rank is None, row.rank or 0, row.unit_code))
+        scored = {result.code for row in block_rows.units for result in row.result.fields}
+        block_rows.fields = [(code, title) for code, title in block_rows.fields if code in scored]
+    return sorted(by_block.values(), key=lambda rows: (rows.block.order, rows.block.code))
+
+
+def _weakest(period: Period) -> dict[int, list[tuple[str, str, Decimal, Decimal]]]:
+    """Each unit's leaves that lost the most points (at most WEAKEST, ties in framework order)."""
+    lost = ExpressionWrapper(F("criterion__max_points") - _scored_points(), output_field=POINTS)
+    rows = (
+        _counted_scores(period)
+        .annotate(lost=lost)
+        .filter(lost__gt=0)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("assessment_id")], order_by=[F("lost").desc(), F("criterion__order")]
+            )
+        )
+        .filter(position__lte=WEAKEST)
+        .values_list(
+            "assessment_id", "position", "criterion__code", "criterion__title", "criterion__max_points", "lost"
+        )
+    )
+    weakest: dict[int, list] = defaultdict(list)
+    for assessment_id, _position, code, title, max_points, points_lost in sorted(rows, key=lambda row: row[:2]):
+        weakest[assessment_id].append((code, title, max_points, max_points - points_lost))
+    return weakest
+
+
+PUBLISHABLE = (AssessmentStatus.APPROVED, AssessmentStatus.PUBLISHED)
+
+
+@transaction.atomic
+def period_publish(
+    *, period: Period, actor, decision_number: str, decision_date: date, reason: str = ""
+) -> Publication:
+    """Freeze the period's results in one transaction; a later call is a correction (a new version, with a reason)."""
+    if not user_access(actor).is_coordinator:
+        raise PermissionDenied(_("Only Home Affairs publishes the results."))
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    waiting = list(
+        Assessment.objects.filter(period=period)
+        .exclude(status__in=PUBLISHABLE)
+        .order_by("unit__name")
+        .values_list("unit__name", flat=True)
+    )
+    if waiting:
+        raise ValidationError(
+            _("These units are not approved yet: %(units)s.") % {"units": ", ".join(waiting[:20])}
+            + (" …" if len(waiting) > 20 else "")
+        )
+    if not decision_number.strip() or decision_date is None:
+        raise ValidationError(_("Give the number and the date of the decision that publishes the results."))
+    version = (period.publications.aggregate(last=Max("version"))["last"] or 0) + 1
+    if version > 1 and not reason.strip():
+        raise ValidationError(_("Give the reason for this corrected version."))
+    results = period_results(period)
+    if not results:
+        raise ValidationError(_("The period has no assessment to publish."))
+    now = timezone.now()
+    publication = Publication.objects.create(
+        period=period,
+        version=version,
+        decision_number=decision_number.strip(),
+        decision_date=decision_date,
+        reason=reason.strip(),
+        published_at=now,
+        published_by=actor,
+    )
+    _freeze(publication, results)
+    _mark_published(period, actor, now, publication)
+    return publication
+
+
+def _freeze(publication: Publication, results: list[BlockRows]) -> None:
+    blocks = PublishedBlock.objects.bulk_create(
+        PublishedBlock(
+            publication=publication,
+            block=rows.block,
+            name=rows.block.name,
+            order=rows.block.order,
+            average=rows.average,
+            units=len(rows.units),
+        )
+        for rows in results
+    )
+    PublishedBlockField.objects.bulk_create(
+        PublishedBlockField(block=block, code=code, title=title, average=rows.field_average(code), order=order)
+        for block, rows in zip(blocks, results, strict=True)
+        for order, (code, title) in enumerate(rows.fields)
+    )
+    published = []
+    for block, rows in zip(blocks, results, strict=True):
+        for row in rows.units:
+            result = row.result
+            published.append(
+                PublishedUnit(
+                    publication=publication,
+                    block=block,
+                    unit_id=row.unit_id,
+                    unit_code=row.unit_code,
+                    unit_name=row.unit_name,
+                    appraised=result.appraised,
+                    survey=result.survey,
+                    bonus=result.bonus,
+                    penalty=result.penalty,
+                    total=result.total,
+                    maximum=result.maximum,
+                    index=result.index,
+                    shown_index=result.shown_index,
+                    rank=row.rank,
+                )
+            )
+    published = PublishedUnit.objects.bulk_create(published, batch_size=2000)
+    titles = {code: title for rows in results for code, title in rows.fields}
+    fields, weaknesses = [], []
+    rows_in_order = [row for rows in results for row in rows.units]
+    for unit, row in zip(published, rows_in_order, strict=True):
+        for order, field_result in enumerate(row.result.fields):
+            fields.append(
+                (
+                    unit.pk,
+                    field_result.code,
+                    titles.get(field_result.code, ""),
+                    field_result.achieved,
+                    field_result.maximum,
+                    field_result.index,
+                    order,
+                )
+            )
+        for order, (code, title, max_points, got) in enumerate(row.weakest):
+            weaknesses.append((unit.pk, code, title, max_points, got, order))
+    _insert(PublishedField, ["result_id", "code", "title", "achieved", "maximum", "index", "order"], fields)
+    _insert(PublishedWeakness, ["result_id", "code", "title", "max_points", "points", "order"], weaknesses)
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Plain inserts for the snapshot's many small rows (tens of thousands at national size).
+
+    The values are already exact (Decimal with their places, short texts): building a model instance per row
+    and preparing each field again would take most of the publication's time. PostgreSQL takes them by COPY.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(column).column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+
+
+def _mark_published(period: Period, actor, now, publication: Publication) -> None:
+    """Approved assessments become published, each with its recorded transition (set-based)."""
+    approved = list(
+        Assessment.objects.filter(period=period, status=AssessmentStatus.APPROVED).values_list("pk", flat=True)
+    )
+    if not approved:
+        return
+    reason = _("Published with decision %(number)s (version %(version)s)") % {
+        "number": publication.decision_number,
+        "version": publication.version,
+    }
+    AssessmentEvent.objects.bulk_create(
+        AssessmentEvent(
+            assessment_id=pk,
+            from_status=AssessmentStatus.APPROVED,
+            to_status=AssessmentStatus.PUBLISHED,
+            actor=actor,
+            reason=reason,
+        )
+        for pk in approved
+    )
+    Assessment.objects.filter(pk__in=approved).update(status=AssessmentStatus.PUBLISHED)
+
+
+@transaction.atomic
+def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
+    """Home Affairs' survey results (score id, points): survey leaves only, 0..max, audited."""
+    if not user_access(actor).is_coordinator:
+        raise PermissionDenied(_("Only Home Affairs imports the survey results."))
+    scores = {
+        score.pk: score
+        for score in Score.objects.select_for_update().filter(pk__in=[pk for pk, _ in rows]).select_related("criterion")
+    }
+    changed = []
+    for score_id, points in rows:
+        score = scores[score_id]
+        if score.criterion.method != Method.SURVEY:
+            raise ValidationError(_("Criterion %(code)s is not a survey criterion.") % {"code": score.criterion.code})
+        if points is not None and not (0 <= points <= score.max_points):
+            raise ValidationError(
+                _("The survey points of %(code)s must be between 0 and %(max)s.")
+                % {"code": score.criterion.code, "max": score.max_points}
+            )
+        score.survey_points = points
+        score.version += 1
+        score.updated_at, score.updated_by = timezone.now(), actor
+        changed.append(score)
+    bulk_update_with_history(
+        changed,
+        Score,
+        ["survey_points", "version", "updated_at", "updated_by"],
+        default_user=actor,
+        default_change_reason="survey",
+    )
+    return len(changed)
+
+
+def adjustment_check(adjustment: Adjustment) -> None:
+    """A bonus or penalty entry belongs to a bonus or penalty criterion of the unit's framework."""
+    criterion, assessment = adjustment.criterion, adjustment.assessment
+    if criterion.method not in (Method.BONUS, Method.PENALTY) or criterion.framework_id != assessment.framework_id:
+        raise ValidationError({"criterion": _("Choose a bonus or penalty criterion of the unit's framework.")})
+    if adjustment.points is not None and adjustment.points > criterion.max_points:
+        raise ValidationError(
+            {"points": _("At most %(max)s points for this criterion.") % {"max": criterion.max_points}}
+        )
