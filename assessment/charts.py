@@ -25,7 +25,7 @@ def ranking_bars(rows: list[tuple[str, Decimal | None]], *, title: str, width: i
     height = top + row_height * len(rows) + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
         f"<title>{escape(title)}</title>",
     ]
     for tick in range(0, 101, 20):
@@ -54,7 +54,7 @@ def field_profile(
     height = top + row_height * len(fields) + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
         f"<title>{escape(title)}</title>",
     ]
     for tick in range(0, 101, 20):
@@ -85,7 +85,7 @@ def spread(values: list[Decimal], *, average: Decimal | None, title: str, width:
     room = width - left - right
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{middle}" x2="{width - right}" y2="{middle}" stroke="{AXIS}"/>',
     ]

@@ -33,7 +33,9 @@ def _change(current, previous):
 @require_GET
 def results_index(request):
     """Every published year, newest first."""
-    return render(request, "public/results_index.html", {"publications": list(latest_publications())})
+    return render(
+        request, "public/results_index.html", {"publications": list(latest_publications().prefetch_related("blocks"))}
+    )
 
 
 @login_not_required

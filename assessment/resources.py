@@ -1,6 +1,7 @@
 """Frameworks in and out of spreadsheets (DOMAIN.md "framework" format), one framework at a time."""
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
@@ -182,7 +183,49 @@ class CriterionResource(TableResource):
             raise ValidationError({"code": gettext("The code is empty.")})
 
 
-class GradeResource(TableResource):
+class PeriodScoreRows:
+    """Rows of one period's score table, found by unit and criterion code; each pair once per file."""
+
+    def __init__(self, period=None, **kwargs):
+        super().__init__(**kwargs)
+        self.period = period
+        self._seen_pairs: dict[tuple[str, str], int] = {}
+
+    def get_or_init_instance(self, instance_loader, row):
+        unit = str(row.get(self.fields["unit"].column_name) or "").strip()
+        code = str(row.get(self.fields["criterion"].column_name) or "").strip()
+        score = (
+            Score.objects.select_related("assessment__period", "assessment__unit", "criterion")
+            .filter(assessment__period=self.period, assessment__unit__code=unit, criterion__code=code)
+            .first()
+        )
+        if score is None:
+            if not Score.objects.filter(assessment__period=self.period, assessment__unit__code=unit).exists():
+                raise ValidationError(
+                    {
+                        "unit": gettext("%(unit)s has no assessment in %(period)s.")
+                        % {"unit": unit, "period": self.period}
+                    }
+                )
+            raise ValidationError({"criterion": gettext("there is no criterion %(code)s.") % {"code": code}})
+        return score, False
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        pair = (
+            str(row.get(self.fields["unit"].column_name) or "").strip(),
+            str(row.get(self.fields["criterion"].column_name) or "").strip(),
+        )
+        line = kwargs["row_number"] + 1
+        first = self._seen_pairs.setdefault(pair, line)
+        if first != line:
+            raise ValidationError(
+                gettext("%(unit)s, criterion %(code)s already appears in row %(row)s.")
+                % {"unit": pair[0], "code": pair[1], "row": first}
+            )
+
+
+class GradeResource(PeriodScoreRows, TableResource):
     """Bulk grading from a spreadsheet: unit, criterion, appraised_points, comment (one period at a time).
 
     Every row goes through the same checks as the grading page: the agency, the round, the maximum.
@@ -217,11 +260,6 @@ class GradeResource(TableResource):
         report_skipped = True
         use_transactions = True
         clean_model_instances = False
-
-    def __init__(self, period=None, **kwargs):
-        super().__init__(**kwargs)
-        self.period = period
-        self._seen_pairs: dict[tuple[str, str], int] = {}
 
     # -- export ------------------------------------------------------------------------------------------
 
@@ -271,39 +309,6 @@ class GradeResource(TableResource):
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
 
-    def get_or_init_instance(self, instance_loader, row):
-        unit = str(row.get(self.fields["unit"].column_name) or "").strip()
-        code = str(row.get(self.fields["criterion"].column_name) or "").strip()
-        score = (
-            Score.objects.select_related("assessment__period", "assessment__unit", "criterion")
-            .filter(assessment__period=self.period, assessment__unit__code=unit, criterion__code=code)
-            .first()
-        )
-        if score is None:
-            if not Score.objects.filter(assessment__period=self.period, assessment__unit__code=unit).exists():
-                raise ValidationError(
-                    {
-                        "unit": gettext("%(unit)s has no assessment in %(period)s.")
-                        % {"unit": unit, "period": self.period}
-                    }
-                )
-            raise ValidationError({"criterion": gettext("there is no criterion %(code)s.") % {"code": code}})
-        return score, False
-
-    def before_import_row(self, row, **kwargs):
-        super().before_import_row(row, **kwargs)
-        pair = (
-            str(row.get(self.fields["unit"].column_name) or "").strip(),
-            str(row.get(self.fields["criterion"].column_name) or "").strip(),
-        )
-        line = kwargs["row_number"] + 1
-        first = self._seen_pairs.setdefault(pair, line)
-        if first != line:
-            raise ValidationError(
-                gettext("%(unit)s, criterion %(code)s already appears in row %(row)s.")
-                % {"unit": pair[0], "code": pair[1], "row": first}
-            )
-
     def import_instance(self, instance, row, **kwargs):
         from assessment.services import GradeInput, appraisal_round, grade_refusal
         from assessment.services.appraisal import grade_problems
@@ -342,7 +347,7 @@ class GradeResource(TableResource):
         return super().column_label(labels.get(attribute, attribute))
 
 
-class SurveyResource(TableResource):
+class SurveyResource(PeriodScoreRows, TableResource):
     """Survey results: unit, criterion, points (survey criteria only, within their maximum), one period at a time."""
 
     unit = Field(column_name="Mã đơn vị")
@@ -360,11 +365,6 @@ class SurveyResource(TableResource):
         report_skipped = True
         use_transactions = True
         clean_model_instances = False
-
-    def __init__(self, period=None, **kwargs):
-        super().__init__(**kwargs)
-        self.period = period
-        self._seen_pairs = {}
 
     def dehydrate_unit(self, score):
         return score.assessment.unit.code
@@ -388,9 +388,6 @@ class SurveyResource(TableResource):
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
 
-    get_or_init_instance = GradeResource.get_or_init_instance
-    before_import_row = GradeResource.before_import_row
-
     def import_instance(self, instance, row, **kwargs):
         if instance.criterion.method != Method.SURVEY:
             raise ValidationError(
@@ -402,7 +399,7 @@ class SurveyResource(TableResource):
             raise ValidationError({"points": str(exc)}) from exc
         if points is None or points > instance.max_points:
             raise ValidationError(
-                {"points": gettext("between 0 and %(max)s.") % {"max": PointsWidget().render(instance.max_points)}}
+                {"points": gettext("between 0 and %(max)s.") % {"max": number_format(instance.max_points, 2)}}
             )
         instance._unchanged = instance.survey_points == points
         instance.survey_points = points
@@ -450,6 +447,16 @@ class EarlierResultResource(TableResource):
         return super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
+
+    def get_or_init_instance(self, instance_loader, row):
+        """Finding the existing row reads the year and the unit first: their errors name their column too."""
+        for name in self._meta.import_id_fields:
+            field = self.fields[name]
+            try:
+                field.clean(row)
+            except ValueError as exc:
+                raise ValidationError({name: str(exc)}) from exc
+        return super().get_or_init_instance(instance_loader, row)
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)

@@ -504,14 +504,14 @@ class LostPoints:
     code: str
     title: str
     field: str
-    max_points: Decimal
+    max_points: Decimal | None  # None for a penalty entry
     self_points: Decimal | None
-    points: Decimal
+    points: Decimal  # a penalty entry counts negative
     comment: str
 
     @property
     def lost(self) -> Decimal:
-        return self.max_points - self.points
+        return -self.points if self.max_points is None else self.max_points - self.points
 
 
 def lost_points(assessment) -> list[LostPoints]:
@@ -564,7 +564,7 @@ def lost_points(assessment) -> list[LostPoints]:
                 entry.criterion.code,
                 entry.criterion.title,
                 f"{field_code}. {fields.get(field_code, '')}",
-                Decimal("0.00"),
+                None,
                 None,
                 -entry.points,
                 f"{entry.reason} ({entry.decision_reference})",

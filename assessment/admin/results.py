@@ -94,6 +94,7 @@ class AdjustmentForm(forms.ModelForm):
     class Meta:
         model = Adjustment
         fields = ["assessment", "criterion", "points", "reason", "decision_reference"]
+        localized_fields = ["points"]  # 1,5 as people type it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

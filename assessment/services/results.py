@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Case, CharField, DecimalField, ExpressionWrapper, F, Max, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, Concat, Left, RowNumber, StrIndex
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -378,5 +379,8 @@ def adjustment_check(adjustment: Adjustment) -> None:
         raise ValidationError({"criterion": _("Choose a bonus or penalty criterion of the unit's framework.")})
     if adjustment.points is not None and adjustment.points > criterion.max_points:
         raise ValidationError(
-            {"points": _("At most %(max)s points for this criterion.") % {"max": criterion.max_points}}
+            {
+                "points": _("At most %(max)s points for this criterion.")
+                % {"max": number_format(criterion.max_points, 2)}
+            }
         )

@@ -1,0 +1,319 @@
+"""The public site: only published snapshots, the same numbers and bytes whatever happens afterwards."""
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import date
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Unit
+from assessment.models import Adjustment, Assessment, EarlierResult, PublicationFile, Score
+from assessment.services.results import period_publish
+from tests.assessment.conftest import set_scores
+from tests.factories import UnitFactory
+
+
+def publish(period, coordinator, **changes):
+    return period_publish(
+        period=period,
+        actor=coordinator,
+        decision_number=changes.pop("decision_number", "1234/QĐ-UBND"),
+        decision_date=changes.pop("decision_date", date(2024, 4, 5)),
+        **changes,
+    )
+
+
+def main(response) -> str:
+    """The page's own content, without the header (whose form carries a fresh CSRF token on every request)."""
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def urls(year=2023):
+    return {
+        "period": reverse("public:results-period", args=[year]),
+        "unit": reverse("public:results-unit", args=[year, "so-y-te"]),
+        **{name: reverse("public:results-download", args=[year, name]) for name in ("csv", "xlsx", "json", "pdf")},
+    }
+
+
+def test_nothing_is_public_before_publishing(client, graded_period):
+    for url in urls().values():
+        assert client.get(url).status_code == 404, url
+    response = client.get(reverse("public:results-index"))
+    assert response.status_code == 200
+    assert "2023" not in main(response)
+    assert "Chưa có kết quả nào được công bố." in main(response)
+
+
+def test_anyone_reads_the_ranking_without_signing_in(client, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    response = client.get(urls()["period"])
+    assert response.status_code == 200
+    html = main(response)
+    rows = re.findall(
+        r'<td class="text-end">(\d+)</td>\s*<td><a href="[^"]+">([^<]+)</a></td>\s*'
+        r'<td class="text-end fw-semibold">([^<]+)</td>',
+        html,
+    )
+    assert rows == [
+        ("1", "Sở Du lịch", "100,00%"),
+        ("2", "Sở Công Thương", "86,59%"),
+        ("2", "Sở Xây dựng", "86,59%"),
+        ("4", "Sở Y tế", "61,85%"),
+    ]
+    assert "Bình quân khối 83,76% (4 đơn vị)" in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and "<title>Sở Y tế: 61,85%</title>" in html
+    assert "Công bố theo Quyết định số 1234/QĐ-UBND ngày 05/04/2024 (phiên bản 1)." in html
+    index = main(client.get(reverse("public:results-index")))
+    assert "Chỉ số CCHC năm 2023" in index and "Khối Sở, ban, ngành: 4 đơn vị, bình quân 83,76%" in index
+
+
+def test_the_unit_page_reads_as_the_press_writes(client, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    html = main(client.get(urls()["unit"]))
+    assert "Khối Sở, ban, ngành: xếp thứ 4/4, chỉ số 61,85%." in html
+    assert "Lĩnh vực 1: 8,45/12 điểm, đạt 70,42%" in html
+    assert "Lĩnh vực 2: 0,00/5 điểm, đạt 0,00%" in html
+    assert "Lĩnh vực 3: 7,25/10 điểm, đạt 72,50%" in html
+    assert "Thẩm định 8,45 + điều tra xã hội học 7,25 + điểm thưởng 2,00 − điểm trừ 1,00 = 16,70/27,00 điểm." in html
+    weaknesses = re.findall(r"<li>Tiêu chí ([\d.]+) \(([^)]+)\): ([^<]+)</li>", html)
+    assert weaknesses == [
+        ("2.2", "Công khai thủ tục", "0,00/5,00 điểm"),
+        ("1.2", "Kiểm tra CCHC", "4,95/8,00 điểm"),
+        ("3.1", "Khảo sát sự hài lòng", "7,25/10,00 điểm"),
+        ("1.1", "Kế hoạch CCHC", "3,50/4,00 điểm"),
+    ]
+    assert client.get(reverse("public:results-unit", args=[2023, "so-khong-co"])).status_code == 404
+
+
+def test_year_over_year_against_imported_earlier_results(client, graded_period, coordinator, results_units):
+    EarlierResult.objects.bulk_create(
+        EarlierResult(year=2022, block=unit.block, unit=unit, index_percent=index, rank=rank)
+        for unit, index, rank in [
+            (results_units["so-du-lich"], D("90.00"), 2),
+            (results_units["so-y-te"], D("95.50"), 1),
+            (results_units["so-xay-dung"], D("70.00"), 3),
+        ]
+    )
+    publish(graded_period, coordinator)
+    html = main(client.get(urls()["period"]))
+    ranking = html[html.index('data-testid="ranking"') : html.index('data-testid="field-averages"')]
+    changes = re.findall(r'<td class="text-end">([^<]*)</td>\s*<td class="text-end">([^<]*)</td>\s*</tr>', ranking)
+    assert changes == [("+10,00", "↑1"), ("—", "—"), ("+16,59", "↑1"), ("−33,65", "↓3")]
+    # 2022 average of the shown indices: (90 + 95,50 + 70) / 3 = 85,17; 2023: 83,76
+    assert "Bình quân khối 83,76% (4 đơn vị), <strong>−1,41</strong> điểm so với năm trước." in html
+    trend = main(client.get(urls()["unit"]))
+    assert re.findall(r"<tr><td>(\d{4})</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>", trend) == [
+        ("2022", "95,50%", "1"),
+        ("2023", "61,85%", "4"),
+    ]
+
+
+def test_the_downloads_carry_the_domain_columns(client, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    response = client.get(urls()["csv"])
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="chi-so-cchc-2023-v1.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == [
+        "Xếp hạng",
+        "Đơn vị",
+        "Khối",
+        "Điểm thẩm định",
+        "Điểm điều tra XHH",
+        "Điểm thưởng",
+        "Điểm trừ",
+        "Tổng điểm",
+        "Điểm tối đa",
+        "Chỉ số (%)",
+        "Lĩnh vực 1 (%)",
+        "Lĩnh vực 2 (%)",
+        "Lĩnh vực 3 (%)",
+    ]
+    assert rows[1:] == [
+        [
+            "1",
+            "Sở Du lịch",
+            "Khối Sở, ban, ngành",
+            "22,00",
+            "10,00",
+            "0,00",
+            "0,00",
+            "32,00",
+            "32,00",
+            "100,00",
+            "100,00",
+            "100,00",
+            "100,00",
+        ],
+        [
+            "2",
+            "Sở Công Thương",
+            "Khối Sở, ban, ngành",
+            "17,71",
+            "10,00",
+            "0,00",
+            "0,00",
+            "27,71",
+            "32,00",
+            "86,59",
+            "97,58",
+            "60,00",
+            "100,00",
+        ],
+        [
+            "2",
+            "Sở Xây dựng",
+            "Khối Sở, ban, ngành",
+            "13,38",
+            "10,00",
+            "0,00",
+            "0,00",
+            "23,38",
+            "27,00",
+            "86,59",
+            "69,83",
+            "100,00",
+            "100,00",
+        ],
+        [
+            "4",
+            "Sở Y tế",
+            "Khối Sở, ban, ngành",
+            "8,45",
+            "7,25",
+            "2,00",
+            "1,00",
+            "16,70",
+            "27,00",
+            "61,85",
+            "70,42",
+            "0,00",
+            "72,50",
+        ],
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(client.get(urls()["xlsx"]).content))
+    sheet = book.active
+    assert sheet.title == "Kết quả 2023"
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][:4] == ["Xếp hạng", "Đơn vị", "Khối", "Điểm thẩm định"]
+    assert values[4] == [4, "Sở Y tế", "Khối Sở, ban, ngành", 8.45, 7.25, 2, 1, 16.7, 27, 61.85, 70.42, 0, 72.5]
+    data = json.loads(client.get(urls()["json"]).content)
+    assert data["schema_version"] == 1
+    assert data["publication"] == {
+        "version": 1,
+        "decision_number": "1234/QĐ-UBND",
+        "decision_date": "2024-04-05",
+        "published_at": data["publication"]["published_at"],
+        "correction_reason": "",
+        "earlier_versions": [],
+    }
+    (block,) = data["blocks"]
+    assert (block["code"], block["units_count"], block["average_percent"]) == ("departments", 4, 83.76)
+    assert block["fields"][2] == {"code": "3", "title": "Sự hài lòng của người dân", "average_percent": 93.13}
+    y_te = block["units"][3]
+    assert {
+        key: y_te[key] for key in ("rank", "code", "total_points", "max_points", "index_percent", "index_exact")
+    } == {
+        "rank": 4,
+        "code": "so-y-te",
+        "total_points": 16.7,
+        "max_points": 27.0,
+        "index_percent": 61.85,
+        "index_exact": "61.8519",
+    }
+    assert y_te["fields"][0] == {
+        "code": "1",
+        "title": "Công tác chỉ đạo, điều hành",
+        "achieved_points": 8.45,
+        "max_points": 12.0,
+        "index_percent": 70.42,
+    }
+    pdf = client.get(urls()["pdf"])
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+
+
+def test_the_pdf_is_a_vietnamese_annex(client, graded_period, coordinator, tmp_path):
+    import shutil
+    import subprocess
+
+    publish(graded_period, coordinator)
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(client.get(urls()["pdf"]).content)
+    if shutil.which("pdftotext") is None:
+        assert not os.environ.get("CI"), ".ci/run installs poppler-utils"
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023" in text
+    assert "Phụ lục kèm theo Quyết định số 1234/QĐ-UBND ngày 05/04/2024 (phiên bản 1)" in text
+    assert re.search(r"4\s+Sở Y tế\s+8,45\s+7,25\s+2,00\s+1,00\s+16,70\s+27,00\s+61,85%", text)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]]
+    assert sorted(names) == ["DejaVu-Sans", "DejaVu-Sans-Bold"]  # every text in the Vietnamese-capable font
+
+
+def test_after_publishing_nothing_changes_what_the_public_sees(client, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    before = {name: client.get(url) for name, url in urls().items()}
+    # Everything the computation reads changes afterwards …
+    Score.objects.filter(assessment__unit__code="so-y-te", criterion__code="2.2").update(appraised_points=D("5"))
+    Adjustment.objects.filter(assessment__unit__code="so-y-te").delete()
+    Unit.objects.filter(code="so-y-te").update(name="Sở Y tế Hà Nội")
+    set_scores(Assessment.objects.get(unit__code="so-du-lich"), {"1.1": D("0")})
+    after = {name: client.get(url) for name, url in urls().items()}
+    # … the pages and every download stay as published, byte for byte.
+    for name in ("period", "unit"):
+        assert main(after[name]) == main(before[name]), name
+    for name in ("csv", "xlsx", "json", "pdf"):
+        assert after[name].content == before[name].content, name
+    assert PublicationFile.objects.count() == 4
+
+
+def test_a_second_version_replaces_the_first_and_says_so(client, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    set_scores(Assessment.objects.get(unit__code="so-y-te"), {"2.2": D("5")})
+    publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Sửa điểm tiêu chí 2.2 của Sở Y tế")
+    html = main(client.get(urls()["period"]))
+    assert "Công bố theo Quyết định số 1300/QĐ-UBND ngày 05/04/2024 (phiên bản 2)." in html
+    assert "Đính chính: Sửa điểm tiêu chí 2.2 của Sở Y tế" in html
+    assert re.findall(r'\?version=(\d)"[^>]*>v\d', html) == ["1", "2"]
+    assert "80,37%" in html and "61,85%" not in html
+    first = main(client.get(urls()["period"] + "?version=1"))
+    assert "(phiên bản 1)" in first and "61,85%" in first
+    data = json.loads(client.get(urls()["json"]).content)
+    assert data["publication"]["version"] == 2
+    assert [item["version"] for item in data["publication"]["earlier_versions"]] == [1]
+    assert client.get(urls()["csv"])["Content-Disposition"] == 'attachment; filename="chi-so-cchc-2023-v2.csv"'
+    assert client.get(urls()["period"] + "?version=3").status_code == 404
+
+
+def test_public_pages_run_a_fixed_number_of_queries(client, graded_period, coordinator, departments):
+    def counts():
+        result = {}
+        for name in ("period", "unit"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(urls()[name]).status_code == 200
+            result[name] = len(queries.captured_queries)
+        return result
+
+    publish(graded_period, coordinator)
+    small = counts()
+    # A bigger block: the same queries.
+    from assessment.services import period_open
+
+    period_open(period=graded_period, units=[UnitFactory(block=departments) for _ in range(12)])
+    Assessment.objects.filter(period=graded_period).update(status="approved")
+    publish(graded_period, coordinator, decision_number="2/QĐ", reason="Thêm đơn vị")
+    assert counts() == small
+    assert small == {"period": 9, "unit": 8}
