@@ -46,3 +46,41 @@ def test_load_demo_refuses_without_debug(db):
         "Dữ liệu trình diễn tạo người dùng với mật khẩu công khai: hãy chạy với DEBUG=1 (hoặc --force)."
     )
     assert not User.objects.exists()
+
+
+def test_the_demo_year_2023_is_approved_and_can_be_published_and_read(db, settings, client, capsys):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from assessment.models import EarlierResult
+    from assessment.services.results import period_publish
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert "Chỉ số CCHC năm 2023: đã thẩm định và phê duyệt, sẵn sàng công bố" in capsys.readouterr().out
+    period = Period.objects.get(year=2023)
+    assert set(Assessment.objects.filter(period=period).values_list("status", flat=True)) == {"approved"}
+    assert Assessment.objects.filter(period=period).count() == 52
+    assert not Score.objects.filter(
+        assessment__period=period, criterion__method="appraisal", appraised_points__isnull=True
+    ).exists()
+    assert not Score.objects.filter(
+        assessment__period=period, criterion__method="survey", survey_points__isnull=True
+    ).exists()
+    assert EarlierResult.objects.filter(year=2022).count() == 52
+    assert client.get(reverse("public:results-period", args=[2023])).status_code == 404
+
+    period_publish(
+        period=period,
+        actor=User.objects.get(username="noivu"),
+        decision_number="1234/QĐ-UBND",
+        decision_date=date(2024, 4, 5),
+    )
+    call_command("load_demo")  # idempotent: the publication and the year stay as they are
+    assert "Chỉ số CCHC năm 2023 đã được công bố: /results/2023/" in capsys.readouterr().out
+    page = client.get(reverse("public:results-period", args=[2023]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Thay đổi thứ hạng" in html and "Mức tăng, giảm so với năm 2022." in html
+    assert client.get(reverse("public:results-unit", args=[2023, "so-tai-chinh"])).status_code == 200

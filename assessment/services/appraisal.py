@@ -32,7 +32,9 @@ def appraisal_round(assessment: Assessment, on: date | None = None) -> str | Non
         return ROUND_2
     if assessment.status == S.RETURNED and on > assessment.period.explanation_closes:
         return ROUND_2
-    if assessment.status == S.REAPPRAISED:
+    if assessment.status in (S.REAPPRAISED, S.APPROVED, S.PUBLISHED):
+        # After approval, and after publication, only a decision of the council corrects a score (recorded by
+        # Home Affairs, with its reason); a published version never changes: the correction is a new version.
         return COUNCIL
     return None
 

@@ -312,3 +312,36 @@ def test_export_results_writes_the_public_files(client, graded_period, coordinat
     assert json.loads((tmp_path / "out.json").read_bytes())["blocks"][0]["average_percent"] == 83.76
     with pytest.raises(CommandError, match="Không có phiên bản 2 của năm 2023."):
         call_command("export_results", "--period", "2023", "--format", "csv", "--version", "2")
+
+
+def test_a_correction_after_publication_goes_through_the_council_and_a_new_version(
+    client, graded_period, coordinator, appraiser
+):
+    from tests.assessment.test_admin_appraisal import grade_url, grading_data
+    from tests.assessment.test_public import publish
+
+    publish(graded_period, coordinator)
+    y_te = Assessment.objects.get(unit__code="so-y-te")
+    leaf = Score.objects.get(assessment=y_te, criterion__code="2.2")
+    client.force_login(appraiser)
+    assert client.get(grade_url(y_te)).context["editable"] is False  # the appraisers' rounds are over
+    client.force_login(coordinator)
+    page = client.get(grade_url(y_te))
+    assert page.context["round"] == "council"
+    response = client.post(
+        grade_url(y_te), grading_data(page, {leaf.pk: {"points": "5", "comment": "Quyết định điều chỉnh 9/QĐ-HĐTĐ"}})
+    )
+    assert response.status_code == 302
+    # Provisional: recomputed at once; public: unchanged until a new version is published.
+    html = client.get(reverse("admin:assessment_period_results", args=[graded_period.pk])).content.decode()
+    assert "80,37%" in html  # (16,70 + 5) / 27
+    public = client.get(reverse("public:results-unit", args=[2023, "so-y-te"])).content.decode()
+    assert "61,85%" in public and "80,37%" not in public
+    response = client.post(
+        reverse("admin:assessment_period_publish", args=[graded_period.pk]),
+        {"decision_number": "1300/QĐ-UBND", "decision_date": "20/04/2024", "reason": "Điều chỉnh tiêu chí 2.2"},
+    )
+    assert response.status_code == 302
+    public = client.get(reverse("public:results-unit", args=[2023, "so-y-te"])).content.decode()
+    assert "xếp thứ 4/4, chỉ số 80,37%" in public
+    assert Publication.objects.filter(period=graded_period).count() == 2

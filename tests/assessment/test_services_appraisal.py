@@ -209,7 +209,7 @@ def test_a_return_left_unexplained_closes_once_the_window_has_passed(submitted, 
     assert submitted.status == "reappraised"
 
 
-def test_the_council_overrides_with_a_reason_then_approval_freezes_everything(
+def test_the_council_overrides_with_a_reason_then_approval_closes_the_rounds(
     explained, appraiser, justice_appraiser, coordinator, council_member, mailoutbox, django_capture_on_commit_callbacks
 ):
     grade(appraiser, score_of(explained, "1.1.1"), points=Decimal("1"))
@@ -243,10 +243,18 @@ def test_the_council_overrides_with_a_reason_then_approval_freezes_everything(
         coordinator,
     )
     assert mailoutbox[-1].subject == "[CCHC] Hồ sơ của Sở Tài chính đã được phê duyệt"
-    for actor in (coordinator, appraiser):
-        with pytest.raises(PermissionDenied):
-            grade(actor, score_of(explained, "1.1.1"), points=Decimal("0"))
+    # Approved: the appraisers' rounds are closed; only a later decision of the council corrects a score,
+    # recorded by Home Affairs with its reason (and published as a new version).
+    with pytest.raises(PermissionDenied) as error:
+        grade(appraiser, score_of(explained, "1.1.1"), points=Decimal("0"))
+    assert str(error.value) == "Quyết định của Hội đồng do Sở Nội vụ cập nhật."
+    with pytest.raises(ScoreErrors):
+        grade(coordinator, score_of(explained, "1.1.1"), points=Decimal("0"))
     assert score_of(explained, "1.1.1").council_points == Decimal("0.75")
+    grade(coordinator, score_of(explained, "1.1.1"), points=Decimal("1"), comment="Quyết định điều chỉnh số 5/QĐ")
+    leaf = score_of(explained, "1.1.1")
+    assert (leaf.council_points, leaf.council_reason) == (Decimal("1"), "Quyết định điều chỉnh số 5/QĐ")
+    assert leaf.history.first().history_user == coordinator
 
 
 def test_reopen_needs_a_reason_and_gives_the_unit_its_draft_back(submitted, coordinator, unit_staff):
