@@ -17,17 +17,22 @@ def _percent(value) -> str:
     return f"{decimal2(value)}%" if value is not None else "—"
 
 
+def _opening(width: int, height: int, title: str) -> list[str]:
+    """The chart's root element, sized by its viewBox, labelled for screen readers, in the PDF's font too."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
+        f"<title>{escape(title)}</title>",
+    ]
+
+
 def ranking_bars(rows: list[tuple[str, Decimal | None]], *, title: str, width: int = 760) -> SafeString:
     """Horizontal bars, one per unit in ranking order, scaled 0–100% (longer for a bonus above 100%)."""
     label_width, value_width, row_height, top = 300, 70, 18, 26
     scale_max = max([Decimal(100), *[value for _label, value in rows if value is not None]])
     bar_room = width - label_width - value_width
     height = top + row_height * len(rows) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _opening(width, height, title)
     for tick in range(0, 101, 20):
         x = label_width + bar_room * tick / float(scale_max)
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" stroke="#e5e5e5"/>')
@@ -52,11 +57,7 @@ def field_profile(
     label_width, value_width, row_height, top = 300, 70, 22, 26
     room = width - label_width - value_width
     height = top + row_height * len(fields) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _opening(width, height, title)
     for tick in range(0, 101, 20):
         x = label_width + room * tick / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" stroke="#e5e5e5"/>')
@@ -84,9 +85,7 @@ def spread(values: list[Decimal], *, average: Decimal | None, title: str, width:
     left, right, height, middle = 30, 30, 70, 34
     room = width - left - right
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" class="cchc-chart" font-family="DejaVu Sans" font-size="11">',
-        f"<title>{escape(title)}</title>",
+        *_opening(width, height, title),
         f'<line x1="{left}" y1="{middle}" x2="{width - right}" y2="{middle}" stroke="{AXIS}"/>',
     ]
     for tick in range(0, 101, 10):

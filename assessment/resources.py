@@ -186,10 +186,25 @@ class CriterionResource(TableResource):
 class PeriodScoreRows:
     """Rows of one period's score table, found by unit and criterion code; each pair once per file."""
 
+    no_period_message = _("Choose the period the grades belong to.")
+
     def __init__(self, period=None, **kwargs):
         super().__init__(**kwargs)
         self.period = period
         self._seen_pairs: dict[tuple[str, str], int] = {}
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self.user = kwargs.get("user")
+        self._seen_pairs = {}
+        if self.period is None:
+            message = str(self.no_period_message)
+            result = self.get_result_class()()
+            result.append_base_error(Error(TableFileError(message)))
+            result.problems = [ImportProblem(None, message)]
+            return result
+        return super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
+        )
 
     def get_or_init_instance(self, instance_loader, row):
         unit = str(row.get(self.fields["unit"].column_name) or "").strip()
@@ -296,19 +311,6 @@ class GradeResource(PeriodScoreRows, TableResource):
 
     # -- import ------------------------------------------------------------------------------------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
-        self.user = kwargs.get("user")
-        self._seen_pairs = {}
-        if self.period is None:
-            message = gettext("Choose the period the grades belong to.")
-            result = self.get_result_class()()
-            result.append_base_error(Error(TableFileError(message)))
-            result.problems = [ImportProblem(None, message)]
-            return result
-        return super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
-        )
-
     def import_instance(self, instance, row, **kwargs):
         from assessment.services import GradeInput, appraisal_round, grade_refusal
         from assessment.services.appraisal import grade_problems
@@ -375,18 +377,7 @@ class SurveyResource(PeriodScoreRows, TableResource):
     def dehydrate_points(self, score):
         return PointsWidget().render(score.survey_points)
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
-        self.user = kwargs.get("user")
-        self._seen_pairs = {}
-        if self.period is None:
-            message = gettext("Choose the period the survey results belong to.")
-            result = self.get_result_class()()
-            result.append_base_error(Error(TableFileError(message)))
-            result.problems = [ImportProblem(None, message)]
-            return result
-        return super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
-        )
+    no_period_message = _("Choose the period the survey results belong to.")
 
     def import_instance(self, instance, row, **kwargs):
         if instance.criterion.method != Method.SURVEY:

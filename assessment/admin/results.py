@@ -10,42 +10,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from accounts.selectors import user_access
+from assessment.admin.imports import PeriodImportMixin
 from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
 from assessment.resources import EarlierResultResource, SurveyResource
 from assessment.services.results import PUBLISHABLE, adjustment_check, period_publish, period_results
 from cchc.admin import TableImportExportAdmin
-
-
-class PeriodImportForm(ImportForm):
-    period = forms.ModelChoiceField(queryset=Period.objects.filter(opened_at__isnull=False), label=_("Period"))
-    field_order = ["period", "resource", "import_file", "format"]
-
-
-class PeriodConfirmImportForm(ConfirmImportForm):
-    period = forms.ModelChoiceField(queryset=Period.objects.all(), widget=forms.HiddenInput)
-
-
-class PeriodImportMixin:
-    """Imports of one period's rows: the period comes from the import form."""
-
-    import_form_class = PeriodImportForm
-    confirm_form_class = PeriodConfirmImportForm
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["period"] = import_form.cleaned_data["period"].pk
-        return initial
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
-        form = kwargs.get("form")
-        if form is not None and getattr(form, "cleaned_data", None) and form.cleaned_data.get("period"):
-            resource_kwargs["period"] = form.cleaned_data["period"]
-        return resource_kwargs
 
 
 @admin.register(SurveyScore)

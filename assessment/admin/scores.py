@@ -12,11 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Unit
-from assessment.models import Criterion, Evidence, EvidenceRound, Period, Score
+from assessment.admin.imports import PeriodImportMixin
+from assessment.models import Criterion, Evidence, EvidenceRound, Score
 from assessment.resources import GradeResource
 from assessment.selectors import scores_for_appraisal
 from assessment.services import (
@@ -167,20 +167,9 @@ class QueueForm(forms.ModelForm):
         )
 
 
-class GradeImportForm(ImportForm):
-    period = forms.ModelChoiceField(queryset=Period.objects.filter(opened_at__isnull=False), label=_("Period"))
-    field_order = ["period", "resource", "import_file", "format"]
-
-
-class GradeConfirmImportForm(ConfirmImportForm):
-    period = forms.ModelChoiceField(queryset=Period.objects.all(), widget=forms.HiddenInput)
-
-
 @admin.register(Score)
-class ScoreAdmin(TableImportExportAdmin, SimpleHistoryAdmin):
+class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
     resource_classes = [GradeResource]
-    import_form_class = GradeImportForm
-    confirm_form_class = GradeConfirmImportForm
     list_display = [
         "unit",
         "code",
@@ -276,21 +265,6 @@ class ScoreAdmin(TableImportExportAdmin, SimpleHistoryAdmin):
 
     def log_change(self, request, obj, message):
         return None  # the audit trail records the grade itself, with its history
-
-    # -- the import knows the period ----------------------------------------------------------------
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["period"] = import_form.cleaned_data["period"].pk
-        return initial
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
-        form = kwargs.get("form")
-        if form is not None and getattr(form, "cleaned_data", None) and form.cleaned_data.get("period"):
-            resource_kwargs["period"] = form.cleaned_data["period"]
-        return resource_kwargs
 
     # -- columns ------------------------------------------------------------------------------------------
 
