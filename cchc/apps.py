@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        from cchc import checks  # noqa: F401 - registers the deployment check of the secret key
         from cchc.db import register_sqlite_collation
 
         connection_created.connect(register_sqlite_collation, dispatch_uid="cchc-vi-collation")

@@ -32,9 +32,27 @@ def test_check_deploy_reports_nothing_under_production_settings():
 
 def test_without_a_secret_key_production_refuses_to_start():
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
-    result = manage("check", env=env)
+    result = manage("check", "--deploy", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    for entry_point in ("cchc.wsgi", "cchc.asgi"):
+        server = subprocess.run(
+            [sys.executable, "-c", f"import {entry_point}"],
+            cwd=ROOT,
+            env={**clean, **env},
+            capture_output=True,
+            text=True,
+        )
+        assert server.returncode != 0, entry_point
+        assert "SECRET_KEY must be set when DEBUG is off" in server.stderr, entry_point
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key():
+    """A fresh checkout can check its migrations with no environment at all."""
+    result = manage("makemigrations", "--check", "--dry-run", env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "No changes detected"
 
 
 def test_production_settings_values():
