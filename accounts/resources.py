@@ -26,7 +26,7 @@ class UnitResource(TableResource):
     )
 
     required_fields = ("code", "name", "block")
-    key_field = "code"
+    key_fields = ("code",)
 
     class Meta:
         model = Unit

@@ -45,12 +45,12 @@ def _field_codes(blocks) -> list[str]:
     return sorted(codes, key=lambda code: int(code) if code.isdigit() else 0)
 
 
-def _rows(blocks):
-    codes = _field_codes(blocks)
+def _rows(blocks, codes):
+    """(block, unit, the unit's index in each field of ``codes``) in the order of the tables."""
     for block in blocks:
         for unit in block.results.all():
             fields = {result.code: result.index for result in unit.fields.all()}
-            yield codes, block, unit, [fields.get(code) for code in codes]
+            yield block, unit, [fields.get(code) for code in codes]
 
 
 def _csv(publication, blocks) -> bytes:
@@ -63,7 +63,7 @@ def _csv(publication, blocks) -> bytes:
         return "" if value is None else decimal2(value)
 
     with translation.override("vi"):
-        for _codes, block, unit, fields in _rows(blocks):
+        for block, unit, fields in _rows(blocks, codes):
             writer.writerow(
                 [
                     unit.rank or "",
@@ -93,7 +93,7 @@ def _xlsx(publication, blocks) -> bytes:
     sheet.append([*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for _codes, block, unit, fields in _rows(blocks):
+    for block, unit, fields in _rows(blocks, codes):
         sheet.append(
             [
                 unit.rank,

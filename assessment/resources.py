@@ -43,7 +43,7 @@ class CriterionResource(TableResource):
     guidance = Field(attribute="guidance", column_name="Hướng dẫn chấm")
 
     required_fields = ("code", "title", "max_points", "method")
-    key_field = "code"
+    key_fields = ("code",)
 
     class Meta:
         model = Criterion
@@ -186,16 +186,16 @@ class CriterionResource(TableResource):
 class PeriodScoreRows:
     """Rows of one period's score table, found by unit and criterion code; each pair once per file."""
 
+    key_fields = ("unit", "criterion")
+
     no_period_message = _("Choose the period the grades belong to.")
 
     def __init__(self, period=None, **kwargs):
         super().__init__(**kwargs)
         self.period = period
-        self._seen_pairs: dict[tuple[str, str], int] = {}
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         self.user = kwargs.get("user")
-        self._seen_pairs = {}
         if self.period is None:
             message = str(self.no_period_message)
             result = self.get_result_class()()
@@ -225,19 +225,11 @@ class PeriodScoreRows:
             raise ValidationError({"criterion": gettext("there is no criterion %(code)s.") % {"code": code}})
         return score, False
 
-    def before_import_row(self, row, **kwargs):
-        super().before_import_row(row, **kwargs)
-        pair = (
-            str(row.get(self.fields["unit"].column_name) or "").strip(),
-            str(row.get(self.fields["criterion"].column_name) or "").strip(),
+    def duplicate_error(self, values, first):
+        return ValidationError(
+            gettext("%(unit)s, criterion %(code)s already appears in row %(row)s.")
+            % {"unit": values[0], "code": values[1], "row": first}
         )
-        line = kwargs["row_number"] + 1
-        first = self._seen_pairs.setdefault(pair, line)
-        if first != line:
-            raise ValidationError(
-                gettext("%(unit)s, criterion %(code)s already appears in row %(row)s.")
-                % {"unit": pair[0], "code": pair[1], "row": first}
-            )
 
 
 class GradeResource(PeriodScoreRows, TableResource):
@@ -256,7 +248,6 @@ class GradeResource(PeriodScoreRows, TableResource):
     comment = Field(column_name="Ý kiến thẩm định")
 
     required_fields = ("unit", "criterion", "appraised_points")
-    key_field = None
 
     class Meta:
         model = Score
@@ -357,7 +348,6 @@ class SurveyResource(PeriodScoreRows, TableResource):
     points = Field(column_name="Điểm")
 
     required_fields = ("unit", "criterion", "points")
-    key_field = None
 
     class Meta:
         model = Score
@@ -422,7 +412,7 @@ class EarlierResultResource(TableResource):
     rank = Field(attribute="rank", column_name="Xếp hạng")
 
     required_fields = ("year", "block", "unit", "index_percent", "rank")
-    key_field = None
+    key_fields = ("year", "unit")
 
     class Meta:
         model = EarlierResult
@@ -432,12 +422,6 @@ class EarlierResultResource(TableResource):
         report_skipped = True
         use_transactions = True
         clean_model_instances = True
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
-        self._seen_pairs = {}
-        return super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
-        )
 
     def get_or_init_instance(self, instance_loader, row):
         """Finding the existing row reads the year and the unit first: their errors name their column too."""
@@ -449,16 +433,8 @@ class EarlierResultResource(TableResource):
                 raise ValidationError({name: str(exc)}) from exc
         return super().get_or_init_instance(instance_loader, row)
 
-    def before_import_row(self, row, **kwargs):
-        super().before_import_row(row, **kwargs)
-        pair = (
-            str(row.get(self.fields["year"].column_name) or "").strip(),
-            str(row.get(self.fields["unit"].column_name) or "").strip(),
+    def duplicate_error(self, values, first):
+        return ValidationError(
+            gettext("%(unit)s already has a result for %(year)s in row %(row)s.")
+            % {"unit": values[1], "year": values[0], "row": first}
         )
-        line = kwargs["row_number"] + 1
-        first = self._seen_pairs.setdefault(pair, line)
-        if first != line:
-            raise ValidationError(
-                gettext("%(unit)s already has a result for %(year)s in row %(row)s.")
-                % {"unit": pair[1], "year": pair[0], "row": first}
-            )

@@ -4,21 +4,26 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
 from accounts.selectors import user_access
 from assessment import scoring
 from assessment.models import (
+    Adjustment,
     Assessment,
     AssessmentStatus,
     Criterion,
     Document,
+    EarlierResult,
     Evidence,
     Framework,
     Method,
     Period,
+    Publication,
+    PublishedBlock,
+    PublishedUnit,
     Score,
 )
 from assessment.tree import Node, Totals, totals
@@ -385,21 +390,12 @@ def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress
 
 def latest_publications() -> QuerySet:
     """The newest version of every published period, newest year first (what the public sees)."""
-    from django.db.models import Max
-
-    from assessment.models import Publication
-
-    newest = Publication.objects.values("period_id").annotate(version=Max("version"))
-    pairs = Q(pk__in=[])
-    for row in newest:
-        pairs |= Q(period_id=row["period_id"], version=row["version"])
-    return Publication.objects.filter(pairs).select_related("period").order_by("-period__year")
+    newest = Publication.objects.filter(period=OuterRef("period")).order_by("-version").values("version")[:1]
+    return Publication.objects.filter(version=Subquery(newest)).select_related("period").order_by("-period__year")
 
 
 def publication_for(year: int, version: int | None = None):
     """The publication of ``year`` (its newest version unless one is asked for), or None."""
-    from assessment.models import Publication
-
     publications = Publication.objects.filter(period__year=year).select_related("period", "published_by")
     if version is not None:
         return publications.filter(version=version).first()
@@ -408,8 +404,6 @@ def publication_for(year: int, version: int | None = None):
 
 def publication_tables(publication):
     """Blocks with their field averages and their ranked units (each with its fields): four queries."""
-    from assessment.models import PublishedBlock, PublishedUnit
-
     return list(
         PublishedBlock.objects.filter(publication=publication)
         .prefetch_related(
@@ -435,8 +429,6 @@ class Previous:
 
 def previous_year(publication) -> Previous:
     """The published results of the year before, or the imported earlier results of that year (two queries)."""
-    from assessment.models import EarlierResult, PublishedBlock, PublishedUnit
-
     year = publication.period.year - 1
     before = publication_for(year)
     if before is not None:
@@ -468,8 +460,6 @@ def previous_year(publication) -> Previous:
 
 def unit_trend(unit_id: int) -> list[tuple[int, Decimal | None, int | None]]:
     """(year, index, rank) of a unit over every published year and every imported earlier year."""
-    from assessment.models import EarlierResult, PublishedUnit
-
     latest = latest_publications()
     trend = {
         year: (index, rank)
@@ -484,8 +474,6 @@ def unit_trend(unit_id: int) -> list[tuple[int, Decimal | None, int | None]]:
 
 def unit_published_result(assessment):
     """The unit's row in the latest publication of the assessment's period (its fields and block), or None."""
-    from assessment.models import PublishedUnit
-
     publication = publication_for(assessment.period.year)
     if publication is None:
         return None
@@ -516,8 +504,6 @@ class LostPoints:
 
 def lost_points(assessment) -> list[LostPoints]:
     """The leaves where the unit lost points, in framework order, with the comment behind the final score."""
-    from assessment.models import Adjustment
-
     fields = dict(
         Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).values_list("code", "title")
     )

@@ -130,11 +130,11 @@ class TableResource(resources.ModelResource):
     """A resource whose files use Vietnamese headers and also accept the English column names.
 
     Subclasses declare fields with ``column_name`` set to the Vietnamese header; the English
-    name is the field's name. ``required_fields`` must be present; ``key_field`` may not repeat.
+    name is the field's name. ``required_fields`` must be present; the ``key_fields`` together may not repeat.
     """
 
     required_fields: tuple[str, ...] = ()
-    key_field: str | None = None
+    key_fields: tuple[str, ...] = ()
 
     # -- headers ---------------------------------------------------------------------------------
 
@@ -183,7 +183,7 @@ class TableResource(resources.ModelResource):
     # -- the import --------------------------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
-        self._seen_keys: dict[str, int] = {}
+        self._seen_keys: dict[tuple[str, ...], int] = {}
         header_problems = self.normalize_headers(dataset)
         if header_problems:
             result = self.get_result_class()()
@@ -235,19 +235,22 @@ class TableResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
-        if self.key_field:
-            field = self.fields[self.key_field]
-            key = _normal(row.get(field.column_name))
-            line = kwargs["row_number"] + 1
-            if key:
-                first = self._seen_keys.setdefault(key, line)
-                if first != line:
-                    raise ValidationError(
-                        {
-                            field.attribute: _("“%(value)s” already appears in row %(row)s.")
-                            % {"value": row.get(field.column_name), "row": first}
-                        }
-                    )
+        if not self.key_fields:
+            return
+        values = [row.get(self.fields[name].column_name) for name in self.key_fields]
+        key = tuple(_normal(value) for value in values)
+        line = kwargs["row_number"] + 1
+        if all(key):
+            first = self._seen_keys.setdefault(key, line)
+            if first != line:
+                raise self.duplicate_error([str(value).strip() for value in values], first)
+
+    def duplicate_error(self, values: list[str], first: int) -> ValidationError:
+        """The key of this row was already in row ``first``; a resource with a composite key says it its way."""
+        field = self.fields[self.key_fields[0]]
+        return ValidationError(
+            {field.attribute: _("“%(value)s” already appears in row %(row)s.") % {"value": values[0], "row": first}}
+        )
 
     def collect_problems(self, result) -> list[ImportProblem]:
         """Every problem of the file, by row and, within a row, in the order of the columns."""

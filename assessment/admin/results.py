@@ -173,10 +173,7 @@ def results_urls(period_admin):
                 {
                     "rows": rows,
                     "fields": [(code, title, rows.field_average(code)) for code, title in rows.fields],
-                    "units": [
-                        (unit, [{item.code: item.index for item in unit.result.fields}.get(code) for code in codes])
-                        for unit in rows.units
-                    ],
+                    "units": [(unit, unit.field_indices(codes)) for unit in rows.units],
                 }
             )
         waiting = sum(1 for block in blocks for unit, _ in block["units"] if unit.status not in PUBLISHABLE)

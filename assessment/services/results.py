@@ -52,6 +52,11 @@ class UnitRow:
     def status_label(self) -> str:
         return AssessmentStatus(self.status).label
 
+    def field_indices(self, codes: list[str]) -> list[Decimal | None]:
+        """The unit's index in each of the block's fields, in their order (None where it has none)."""
+        indices = {result.code: result.index for result in self.result.fields}
+        return [indices.get(code) for code in codes]
+
 
 @dataclass
 class BlockRows:

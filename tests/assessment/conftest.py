@@ -273,6 +273,21 @@ def add_entry(assessment, code, points, user, reason="Quyết định khen thư�
     )
 
 
+def publish(period, coordinator, **changes):
+    """Home Affairs publishes ``period`` (decision 1234/QĐ-UBND of 05/04/2024 unless told otherwise)."""
+    from datetime import date
+
+    from assessment.services.results import period_publish
+
+    return period_publish(
+        period=period,
+        actor=coordinator,
+        decision_number=changes.pop("decision_number", "1234/QĐ-UBND"),
+        decision_date=changes.pop("decision_date", date(2024, 4, 5)),
+        **changes,
+    )
+
+
 def approve_all(period):
     from assessment.models import Assessment, AssessmentStatus
 

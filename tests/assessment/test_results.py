@@ -1,7 +1,6 @@
 """The period's results from the database: the hand-made table, the publication, its immutability, versions."""
 
 import random
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -17,8 +16,8 @@ from assessment.models import (
     PublishedUnit,
     Score,
 )
-from assessment.services.results import period_publish, period_results
-from tests.assessment.conftest import add_entry, approve_all, mini_framework, open_period, set_scores
+from assessment.services.results import period_results
+from tests.assessment.conftest import add_entry, approve_all, mini_framework, open_period, publish, set_scores
 from tests.factories import UnitFactory
 
 
@@ -158,16 +157,6 @@ def test_the_database_sums_agree_with_the_rules_leaf_by_leaf(departments, agenci
 
 
 # -- publication -------------------------------------------------------------------------------------------------
-
-
-def publish(period, coordinator, **changes):
-    return period_publish(
-        period=period,
-        actor=coordinator,
-        decision_number=changes.pop("decision_number", "1234/QĐ-UBND"),
-        decision_date=changes.pop("decision_date", date(2024, 4, 5)),
-        **changes,
-    )
 
 
 def test_publishing_freezes_the_table(graded_period, coordinator):

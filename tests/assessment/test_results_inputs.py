@@ -15,6 +15,7 @@ from django.urls import reverse
 from assessment.models import Adjustment, Assessment, EarlierResult, Publication, Score
 from assessment.resources import EarlierResultResource, SurveyResource
 from cchc.imports import import_table, read_table
+from tests.assessment.conftest import publish
 
 
 def table_csv(header, *rows) -> bytes:
@@ -301,7 +302,6 @@ def test_compute_index_prints_each_blocks_table(graded_period, capsys):
 def test_export_results_writes_the_public_files(client, graded_period, coordinator, tmp_path, capsys):
     with pytest.raises(CommandError, match="Kết quả năm 2023 chưa được công bố."):
         call_command("export_results", "--period", "2023", "--format", "csv")
-    from tests.assessment.test_public import publish
 
     publish(graded_period, coordinator)
     for file_format in ("csv", "xlsx", "json", "pdf"):
@@ -318,7 +318,6 @@ def test_a_correction_after_publication_goes_through_the_council_and_a_new_versi
     client, graded_period, coordinator, appraiser
 ):
     from tests.assessment.test_admin_appraisal import grade_url, grading_data
-    from tests.assessment.test_public import publish
 
     publish(graded_period, coordinator)
     y_te = Assessment.objects.get(unit__code="so-y-te")

@@ -2,7 +2,6 @@
 
 import io
 import re
-from datetime import date
 from decimal import Decimal as D
 
 import openpyxl
@@ -11,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from assessment.models import Assessment, Score
-from assessment.services.results import period_publish
+from tests.assessment.conftest import publish
 from tests.conftest import make_user
 
 
@@ -34,12 +33,6 @@ def y_te(graded_period):
         reappraised_comment="Đã giải trình một phần.",
     )
     return assessment
-
-
-def publish(period, coordinator):
-    return period_publish(
-        period=period, actor=coordinator, decision_number="1234/QĐ-UBND", decision_date=date(2024, 4, 5)
-    )
 
 
 def test_no_results_page_before_publication(client, y_te, y_te_staff):
