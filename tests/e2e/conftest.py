@@ -31,7 +31,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
     + `at ${event.sourceFile || document.location.href}:${event.lineNumber} (${event.sample || ""})`);
 });
 """
-CSP_CONSOLE_WORDS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+CSP_CONSOLE_WORDS = ("Content Security Policy", "Content-Security-Policy", "Refused to", "Permissions-Policy")
 
 
 def pytest_collection_modifyitems(items):
