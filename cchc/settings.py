@@ -193,9 +193,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Content-Security-Policy (django-csp) on every response: scripts only from our own static files, never
-# inline. Styles may be inline: templates, the admin and the SVG charts set computed widths and indents
-# in `style` attributes, and a style cannot run code. CSP_REPORT_ONLY=1 sends the same policy as
-# Content-Security-Policy-Report-Only (to try a change in production without breaking pages).
+# inline. Styles may be inline: our templates (progress bars, criteria indents), the admin's and
+# django-import-export's set computed values in `style` attributes or `<style>` blocks, and a style cannot
+# run code (the SVG charts use presentation attributes and need no exception). CSP_REPORT_ONLY=1 sends the
+# same policy as Content-Security-Policy-Report-Only (to try a change in production without breaking pages).
 csp_policy = {
     "DIRECTIVES": {
         "default-src": [SELF],
