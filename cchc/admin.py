@@ -54,6 +54,7 @@ class TableImportExportAdmin(ImportExportModelAdmin):
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
     import_template_name = "admin/cchc/import.html"
+    export_template_name = "admin/cchc/export.html"
     from_encoding = "utf-8-sig"
     export_form_class = ColumnExportForm
 

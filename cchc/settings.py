@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "simple_history",
+    "csp",
     "cchc.apps.CoreConfig",
     "accounts",
     "assessment",
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cchc.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cchc.middleware.VietnameseFirstLocaleMiddleware",
@@ -184,6 +188,35 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static files, never
+# inline. Styles may be inline: our templates (progress bars, criteria indents), the admin's and
+# django-import-export's set computed values in `style` attributes or `<style>` blocks, and a style cannot
+# run code (the SVG charts use presentation attributes and need no exception). CSP_REPORT_ONLY=1 sends the
+# same policy as Content-Security-Policy-Report-Only (to try a change in production without breaking pages).
+csp_policy = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if os.environ.get("CSP_REPORT_URI", "").strip():
+    csp_policy["DIRECTIVES"]["report-uri"] = os.environ["CSP_REPORT_URI"].strip()
+# django-csp 4 reads these two names; a policy in one of them only.
+csp_report_only = env_bool("CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if csp_report_only else csp_policy
+CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_policy if csp_report_only else None
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

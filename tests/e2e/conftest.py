@@ -23,6 +23,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Every page records the Content-Security-Policy violations it sees (the event carries the blocked URI and the
+# directive), in addition to Chromium's console messages about them.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} `
+    + `at ${event.sourceFile || document.location.href}:${event.lineNumber} (${event.sample || ""})`);
+});
+"""
+CSP_CONSOLE_WORDS = ("Content Security Policy", "Content-Security-Policy", "Refused to", "Permissions-Policy")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
@@ -59,6 +70,38 @@ def browser(live_server):
         connection_created.disconnect(dispatch_uid="e2e-track-connections")
         for connection in opened:
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request, monkeypatch):
+    """Fail the test at teardown when any browser context it opened reported a CSP violation."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations, page_errors = [], []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.expose_function("__cspViolation", lambda text: violations.append(f"securitypolicyviolation: {text}"))
+        context.add_init_script(CSP_LISTENER)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+                if any(word in message.text for word in CSP_CONSOLE_WORDS)
+                else None
+            ),
+        )
+        context.on("weberror", lambda error: page_errors.append(str(error.error)))
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    yield violations
+    problems = violations + [f"page error: {error}" for error in page_errors]
+    if problems:
+        pytest.fail("The browser reported Content-Security-Policy violations or script errors:\n" + "\n".join(problems))
 
 
 @pytest.fixture
