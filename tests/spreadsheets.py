@@ -22,6 +22,8 @@ PAYLOADS = [
     ("Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường", False),
 ]
 TEXTS = [payload for payload, *_rest in PAYLOADS]
+CSV_CELL = {payload: cell for payload, cell, _value, _quoted in PAYLOADS}
+XLSX_VALUE = {payload: value for payload, _cell, value, _quoted in PAYLOADS}
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
@@ -43,8 +45,7 @@ def xlsx_rows(content: bytes) -> list[list]:
 
 
 def assert_csv_text(cell: str, payload: str):
-    expected = {text: csv for text, csv, _value, _quoted in PAYLOADS}[payload]
-    assert cell == expected, (payload, cell)
+    assert cell == CSV_CELL[payload], (payload, cell)
 
 
 def assert_xlsx_text(cell, payload: str):

@@ -86,7 +86,7 @@ def test_xlsx_rows_hold_text_as_string_cells_and_numbers_as_numbers():
 
 
 def test_the_admin_export_formats_write_a_dataset_inertly():
-    assert EXPORT_FORMATS == [XLSXExport, CSVExport]
+    assert list(EXPORT_FORMATS) == [XLSXExport, CSVExport]
     dataset = tablib.Dataset(headers=["Tên", "Điểm"])
     for payload in TEXTS:
         dataset.append([payload, "-2.5"])
