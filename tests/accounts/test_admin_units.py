@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Unit
+from accounts.models import Block, Unit
 from tests.factories import UnitFactory
 
 IMPORT_URL = reverse("admin:accounts_unit_import")
@@ -149,3 +149,23 @@ def test_anonymous_import_is_sent_to_login(client, departments):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Unit.objects.filter(code="so-moi").exists()
+
+
+FORMULA = "Không được bắt đầu bằng “{}”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."
+
+
+def test_the_unit_and_block_forms_refuse_a_name_a_spreadsheet_would_compute(client, coordinator, superuser, finance):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_unit_change", args=[finance.pk]),
+        {"code": finance.code, "name": '=HYPERLINK("http://evil.example/","x")', "block": finance.block_id},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [FORMULA.format("=")]
+    assert Unit.objects.get(pk=finance.pk).name == "Sở Tài chính"
+
+    client.force_login(superuser)
+    response = client.post(reverse("admin:accounts_block_add"), {"code": "khoi-moi", "name": "\uff20Khối", "order": 9})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [FORMULA.format("\uff20")]
+    assert not Block.objects.filter(code="khoi-moi").exists()
