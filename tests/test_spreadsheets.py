@@ -1,8 +1,10 @@
 """The inert spreadsheet writer: each hostile text as text, numbers as numbers; and the admin's units export."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -154,3 +156,30 @@ def test_the_units_export_is_inert_whatever_is_stored(client, coordinator, depar
             assert_xlsx_text(name, payload)
             assert (block.value, valid_from.value) == ("departments", "01/01/2024")
         assert len(rows) == len(PAYLOADS) + 1
+
+
+# -- anything added later ----------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# Writing CSV or a tablib export directly, anywhere but the writer.
+DIRECT_WRITE = re.compile(
+    r"csv\.(writer|DictWriter)\(|\.export_set\(|\.export\(\s*[\"'](csv|xlsx)[\"']"
+    r"|export_formats\s*=(?!\s*EXPORT_FORMATS)"
+)
+# In a module that makes a workbook: a row or a cell written past xlsx_append (an empty row is harmless).
+RAW_CELL = re.compile(r"\.append\((?!\[\]\))|\.value\s*=(?!=)|\]\s*=\s*(?!=)|\.cell\([^)]*value=")
+
+
+def test_every_spreadsheet_is_written_through_the_one_writer():
+    offenders = []
+    for app in ("accounts", "assessment", "cchc"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if path.name == "spreadsheets.py" or "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            workbook = "Workbook(" in text
+            for number, line in enumerate(text.splitlines(), start=1):
+                code = line.split("#", 1)[0]
+                if DIRECT_WRITE.search(code) or (workbook and "sheet" in code and RAW_CELL.search(code)):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []

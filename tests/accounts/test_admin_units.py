@@ -169,3 +169,16 @@ def test_the_unit_and_block_forms_refuse_a_name_a_spreadsheet_would_compute(clie
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["name"] == [FORMULA.format("\uff20")]
     assert not Block.objects.filter(code="khoi-moi").exists()
+
+
+def test_the_admin_import_lists_a_formula_name_with_its_row_and_offers_no_confirmation(
+    client, coordinator, departments
+):
+    client.force_login(coordinator)
+    content = 'code,name,block\nso-y-te,Sở Y tế,departments\nso-moi,"=HYPERLINK(""http://evil.example/"",""x"")",departments\n'
+
+    response = upload(client, content.encode())
+
+    assert problems_in(response) == ["Dòng 3: Tên đơn vị: " + FORMULA.format("=")]
+    assert "confirm_form" not in response.context
+    assert Unit.objects.count() == 0
