@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cchc.db import vi_order
+from cchc.spreadsheets import no_formula_start
 
 
 class User(AbstractUser):
@@ -42,7 +43,7 @@ class Block(models.Model):
     """A ranking group (khối): units are ranked only inside their block."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_formula_start])
     order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
@@ -58,7 +59,7 @@ class Unit(models.Model):
     """A department, district or commune (đơn vị); it has a history across reorganisations."""
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_formula_start])
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="units", verbose_name=_("block"))
     active = models.BooleanField(_("active"), default=True)
     is_appraising_agency = models.BooleanField(

@@ -1,6 +1,10 @@
-"""The downloads of a publication (CSV, XLSX, JSON, PDF), made from the frozen snapshot once, then served as stored."""
+"""The downloads of a publication (CSV, XLSX, JSON, PDF), made from the frozen snapshot once, then served as stored.
 
-import csv
+Spreadsheets are written by :mod:`cchc.spreadsheets` (no text cell is ever a formula). A file already stored
+is served as it is, byte for byte, even if it was written before that writer: only a file not yet stored
+(a new publication version, or a format not downloaded yet) is built, with the inert writer.
+"""
+
 import io
 import json
 
@@ -14,6 +18,7 @@ from assessment.models import PublicationFile
 from assessment.scoring import shown
 from assessment.selectors import previous_year, publication_tables
 from assessment.templatetags.results import decimal2
+from cchc.spreadsheets import csv_bytes, xlsx_append
 
 SCHEMA_VERSION = 1
 FORMATS = {
@@ -55,31 +60,25 @@ def _rows(blocks, codes):
 
 def _csv(publication, blocks) -> bytes:
     codes = _field_codes(blocks)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
-
-    def vn(value):
-        return "" if value is None else decimal2(value)
-
+    rows = [[*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]]]
+    for block, unit, fields in _rows(blocks, codes):
+        rows.append(
+            [
+                unit.rank or "",
+                unit.unit_name,
+                block.name,
+                unit.appraised,
+                unit.survey,
+                unit.bonus,
+                unit.penalty,
+                unit.total,
+                unit.maximum,
+                unit.shown_index,
+                *fields,
+            ]
+        )
     with translation.override("vi"):
-        for block, unit, fields in _rows(blocks, codes):
-            writer.writerow(
-                [
-                    unit.rank or "",
-                    unit.unit_name,
-                    block.name,
-                    vn(unit.appraised),
-                    vn(unit.survey),
-                    vn(unit.bonus),
-                    vn(unit.penalty),
-                    vn(unit.total),
-                    vn(unit.maximum),
-                    vn(unit.shown_index),
-                    *[vn(value) for value in fields],
-                ]
-            )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return csv_bytes(rows, decimal=decimal2)
 
 
 def _xlsx(publication, blocks) -> bytes:
@@ -90,11 +89,12 @@ def _xlsx(publication, blocks) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = f"Kết quả {publication.period.year}"
-    sheet.append([*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
+    xlsx_append(sheet, [*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for block, unit, fields in _rows(blocks, codes):
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 unit.rank,
                 unit.unit_name,
@@ -107,7 +107,7 @@ def _xlsx(publication, blocks) -> bytes:
                 unit.maximum,
                 unit.shown_index,
                 *[None if value is None else shown(value) for value in fields],
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2, min_col=4):
         for cell in row:
@@ -276,19 +276,20 @@ def improvement_plan_xlsx(assessment, result, lost) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Kế hoạch khắc phục"
-    sheet.append([f"KẾ HOẠCH KHẮC PHỤC HẠN CHẾ — {assessment.unit.name.upper()}"])
+    xlsx_append(sheet, [f"KẾ HOẠCH KHẮC PHỤC HẠN CHẾ — {assessment.unit.name.upper()}"])
     with translation.override("vi"):
         index = None if result.shown_index is None else decimal2(result.shown_index)
-    sheet.append(
+    xlsx_append(
+        sheet,
         [
             f"{result.publication.period.name}: chỉ số {index}%, xếp hạng {result.rank}/"
             f"{result.block.units} {result.block.name} (công bố theo quyết định {result.publication.decision_number})"
             if index is not None
             else result.publication.period.name
-        ]
+        ],
     )
     sheet.append([])
-    sheet.append(PLAN_HEADERS)
+    xlsx_append(sheet, PLAN_HEADERS)
     sheet["A1"].font = Font(bold=True, size=13)
     header_fill = PatternFill("solid", fgColor="F2DCDB")
     for cell in sheet[4]:
@@ -296,7 +297,8 @@ def improvement_plan_xlsx(assessment, result, lost) -> bytes:
         cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for number, row in enumerate(lost, start=1):
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 number,
                 row.field,
@@ -311,7 +313,7 @@ def improvement_plan_xlsx(assessment, result, lost) -> bytes:
                 None,
                 None,
                 None,
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=5):
         for cell in row:

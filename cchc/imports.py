@@ -20,6 +20,8 @@ from import_export import resources, widgets
 from import_export.formats import base_formats
 from import_export.results import Error, RowResult
 
+from cchc.spreadsheets import CSVExport, XLSXExport, unescape
+
 
 class TableFileError(Exception):
     """The file itself cannot be read as a table (encoding, format, shape)."""
@@ -96,7 +98,7 @@ class XLSXFormat(base_formats.XLSX):
 
 
 IMPORT_FORMATS = [CSVFormat, XLSXFormat]
-EXPORT_FORMATS = [XLSXFormat, CSVFormat]
+EXPORT_FORMATS = [XLSXExport, CSVExport]  # every export goes through the inert writer
 
 
 def read_table(content: bytes, filename: str) -> tablib.Dataset:
@@ -227,7 +229,7 @@ class TableResource(resources.ModelResource):
             return row_result
         for key, value in row.items():
             if isinstance(value, str):
-                row[key] = value.strip()
+                row[key] = unescape(value.strip())  # a cell of our own CSV export reads as it was
         row_result = super().import_row(row, instance_loader, **kwargs)
         row_result.blank = False
         row_result.line = line

@@ -30,7 +30,7 @@ from assessment.services import (
     period_open,
 )
 from cchc.admin import TableImportExportAdmin
-from cchc.imports import CSVFormat, XLSXFormat
+from cchc.spreadsheets import CSVExport, XLSXExport
 
 
 def _report(modeladmin, request, service, queryset, done_message):
@@ -190,7 +190,7 @@ class FrameworkAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         framework = get_object_or_404(self.get_queryset(request), pk=pk)
-        formats = {"xlsx": XLSXFormat, "csv": CSVFormat}
+        formats = {"xlsx": XLSXExport, "csv": CSVExport}
         if file_format not in formats:
             raise PermissionDenied
         exporter = formats[file_format]()
@@ -198,9 +198,8 @@ class FrameworkAdmin(admin.ModelAdmin):
             Criterion.objects.filter(framework=framework).select_related("appraising_agency").order_by("order", "id"),
             force_native_type=file_format == "xlsx",
         )
-        content = exporter.export_data(dataset)
-        if file_format == "csv":
-            content = "\ufeff" + content  # Excel opens UTF-8 CSV correctly with a BOM
+        # Excel opens UTF-8 CSV correctly with a BOM
+        content = exporter.export_data(dataset, bom=True) if file_format == "csv" else exporter.export_data(dataset)
         response = HttpResponse(content, content_type=exporter.get_content_type())
         filename = f"{slugify(framework.name) or 'bo-chi-so'}-v{framework.version}.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

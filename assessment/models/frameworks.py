@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Block, Unit
 from assessment.rules import RuleError, describe_rule, parse_rule
+from cchc.spreadsheets import no_formula_start
 
 
 class FrameworkState(models.TextChoices):
@@ -20,7 +21,7 @@ class Framework(models.Model):
     State = FrameworkState
 
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="frameworks", verbose_name=_("block"))
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[no_formula_start])
     decision_number = models.CharField(_("decision number"), max_length=100, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     first_year = models.PositiveSmallIntegerField(_("first year"), validators=[MinValueValidator(2000)])
@@ -94,7 +95,7 @@ class Criterion(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
     )
-    title = models.TextField(_("title"))
+    title = models.TextField(_("title"), validators=[no_formula_start])
     max_points = models.DecimalField(
         _("max points"), max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )

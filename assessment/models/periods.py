@@ -8,13 +8,14 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Block, Unit
 from assessment.models.frameworks import Criterion, Framework, FrameworkState
+from cchc.spreadsheets import no_formula_start
 
 
 class Period(models.Model):
     """One year's assessment (kỳ đánh giá) with its calendar; the 2025 index is assessed in early 2026."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000)])
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[no_formula_start])
     self_assessment_opens = models.DateField(_("self-assessment opens"))
     self_assessment_closes = models.DateField(_("self-assessment closes"))
     appraisal_closes = models.DateField(_("appraisal closes"))

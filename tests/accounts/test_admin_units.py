@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Unit
+from accounts.models import Block, Unit
 from tests.factories import UnitFactory
 
 IMPORT_URL = reverse("admin:accounts_unit_import")
@@ -149,3 +149,36 @@ def test_anonymous_import_is_sent_to_login(client, departments):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Unit.objects.filter(code="so-moi").exists()
+
+
+FORMULA = "Không được bắt đầu bằng “{}”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."
+
+
+def test_the_unit_and_block_forms_refuse_a_name_a_spreadsheet_would_compute(client, coordinator, superuser, finance):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:accounts_unit_change", args=[finance.pk]),
+        {"code": finance.code, "name": '=HYPERLINK("http://evil.example/","x")', "block": finance.block_id},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [FORMULA.format("=")]
+    assert Unit.objects.get(pk=finance.pk).name == "Sở Tài chính"
+
+    client.force_login(superuser)
+    response = client.post(reverse("admin:accounts_block_add"), {"code": "khoi-moi", "name": "\uff20Khối", "order": 9})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [FORMULA.format("\uff20")]
+    assert not Block.objects.filter(code="khoi-moi").exists()
+
+
+def test_the_admin_import_lists_a_formula_name_with_its_row_and_offers_no_confirmation(
+    client, coordinator, departments
+):
+    client.force_login(coordinator)
+    content = 'code,name,block\nso-y-te,Sở Y tế,departments\nso-moi,"=HYPERLINK(""http://evil.example/"",""x"")",departments\n'
+
+    response = upload(client, content.encode())
+
+    assert problems_in(response) == ["Dòng 3: Tên đơn vị: " + FORMULA.format("=")]
+    assert "confirm_form" not in response.context
+    assert Unit.objects.count() == 0

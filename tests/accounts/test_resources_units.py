@@ -210,3 +210,34 @@ def test_a_dry_run_checks_and_saves_nothing(blocks):
     outcome = run(csv_bytes("code,name,block", "so-y-te,Sở Y tế,departments"), commit=False)
     assert (outcome.ok, outcome.new) == (True, 1)
     assert Unit.objects.count() == 0
+
+
+FORMULA = "Không được bắt đầu bằng “{}”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."
+
+
+def test_a_name_a_spreadsheet_would_compute_is_refused_with_its_row_and_nothing_is_saved(blocks):
+    outcome = run(
+        csv_bytes(
+            "code,name,block",
+            "so-y-te,Sở Y tế,departments",
+            'so-moi,"=HYPERLINK(""http://evil.example/"",""x"")",departments',
+            "so-khac,\uff0b1,departments",
+            "so-ba,@SUM(A1),departments",
+            "=so-bon,Sở Bốn,departments",
+        )
+    )
+    assert problems(outcome) == [
+        "Dòng 3: Tên đơn vị: " + FORMULA.format("="),
+        "Dòng 4: Tên đơn vị: " + FORMULA.format("\uff0b"),
+        "Dòng 5: Tên đơn vị: " + FORMULA.format("@"),
+        "Dòng 6: Mã đơn vị: Nhập một mã hợp lệ chỉ gồm chữ cái không dấu, chữ số, dấu gạch dưới hoặc gạch nối.",
+    ]
+    assert Unit.objects.count() == 0
+
+
+def test_a_name_beginning_with_a_dash_is_accepted_and_our_csv_apostrophe_is_read_away(blocks):
+    outcome = run(
+        csv_bytes("code,name,block", "so-a,- Phòng Kế hoạch,departments", "so-b,'- Phòng Tổng hợp,departments")
+    )
+    assert problems(outcome) == []
+    assert sorted(Unit.objects.values_list("name", flat=True)) == ["- Phòng Kế hoạch", "- Phòng Tổng hợp"]

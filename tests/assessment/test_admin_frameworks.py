@@ -6,6 +6,7 @@ import re
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -270,3 +271,42 @@ def test_unit_people_reach_none_of_it(client, request, who, sample_framework):
         IMPORT_URL,
     ):
         assert client.get(url).status_code == 302
+
+
+FORMULA = "Không được bắt đầu bằng “{}”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."
+
+
+def test_the_framework_form_refuses_a_name_a_spreadsheet_would_compute(client, coordinator, departments):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:assessment_framework_add"),
+        {"block": departments.pk, "name": "+Bộ chỉ số", "first_year": 2025},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [FORMULA.format("+")]
+    assert not Framework.objects.exists()
+
+
+def test_the_criterion_form_refuses_a_formula_title_and_keeps_a_list_in_the_guidance(
+    client, coordinator, sample_framework
+):
+    criterion = Criterion.objects.get(framework=sample_framework, code="1.4")
+    before = (criterion.title, criterion.guidance)
+    client.force_login(coordinator)
+    form = client.get(reverse("admin:assessment_criterion_change", args=[criterion.pk])).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(framework=sample_framework.pk, title="=cmd|' /C calc'!A0", guidance="+ thêm hồ sơ")
+    data["rule_params"] = "{}" if not criterion.rule_params else form["rule_params"].value()
+    response = client.post(reverse("admin:assessment_criterion_change", args=[criterion.pk]), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["title"] == [FORMULA.format("=")]
+    assert list(response.context["adminform"].form.errors) == ["title"]  # "+ thêm hồ sơ" is fine as guidance
+    criterion.refresh_from_db()
+    assert (criterion.title, criterion.guidance) == before
+
+
+def test_a_period_name_a_spreadsheet_would_compute_is_refused():
+    period = Period(name="@Năm 2025", year=2025)
+    with pytest.raises(ValidationError) as error:
+        period.clean_fields()
+    assert error.value.message_dict["name"] == [FORMULA.format("@")]

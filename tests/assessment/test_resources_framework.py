@@ -11,6 +11,7 @@ from assessment.models import Criterion, Framework
 from assessment.resources import CriterionResource
 from assessment.selectors import framework_totals
 from cchc.imports import import_table, read_table
+from cchc.spreadsheets import CSVExport, XLSXExport
 from tests.assessment.conftest import import_rows, sample_rows, to_csv
 
 
@@ -110,6 +111,30 @@ def test_export_then_import_gives_the_same_tree(sample_framework, file_format):
         )
 
     assert tree(copy) == tree(sample_framework)
+
+
+@pytest.mark.parametrize("export_format", [CSVExport, XLSXExport])
+def test_lists_in_titles_and_guidance_survive_the_inert_export_and_import_back(sample_framework, export_format):
+    Criterion.objects.filter(framework=sample_framework, code="1.4").update(
+        title="- Kế hoạch kiểm tra", guidance="+ thêm hồ sơ\n- nộp bản chính"
+    )
+    Criterion.objects.filter(framework=sample_framework, code="1.5").update(guidance="=1+1 là một ví dụ")
+    exporter = export_format()
+    dataset = CriterionResource(sample_framework).export(
+        Criterion.objects.filter(framework=sample_framework).order_by("order"),
+        force_native_type=export_format is XLSXExport,
+    )
+    content = exporter.export_data(dataset)
+    if export_format is CSVExport:
+        assert "\r\n1.4,'- Kế hoạch kiểm tra," in content.decode()  # escaped in the file …
+
+    outcome = import_table(
+        CriterionResource(sample_framework), read_table(content, f"x.{exporter.get_extension()}"), commit=True
+    )
+
+    assert problems(outcome) == []
+    assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 0, 54)  # … and read back as it was
+    assert Criterion.objects.get(framework=sample_framework, code="1.4").title == "- Kế hoạch kiểm tra"
 
 
 def test_reimport_reports_changes_and_removes_what_is_gone(sample_framework):
@@ -263,6 +288,16 @@ def test_the_removed_rows_are_announced_in_the_preview(sample_framework):
             edited("1.4", code="1.a"),
             ["Dòng 10: Mã: Mã tiêu chí gồm các số cách nhau bởi dấu chấm, ví dụ 1, 1.1 hoặc 1.1.2."],
             id="bad code",
+        ),
+        pytest.param(
+            edited("1.4", title='=HYPERLINK("http://evil.example/","x")'),
+            ["Dòng 10: Tên tiêu chí: Không được bắt đầu bằng “=”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."],
+            id="formula title",
+        ),
+        pytest.param(
+            edited("1.4", title="＠SUM(A1)"),
+            ["Dòng 10: Tên tiêu chí: Không được bắt đầu bằng “＠”: bảng tính sẽ hiểu đó là công thức. Hãy bỏ dấu này."],
+            id="full-width at sign title",
         ),
         pytest.param(
             edited("1.4", allows_na="có thể"),
