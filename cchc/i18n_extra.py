@@ -229,6 +229,13 @@ AUTH_PASSWORDS = [
     gettext_noop("Your password can’t be entirely numeric."),
     gettext_noop("The two password fields didn’t match."),
     gettext_noop("Your old password was entered incorrectly. Please enter it again."),
+    # Django capitalises it ("Tên đăng nhập"), which then reads wrongly inside sentences; labels capitalise it.
+    gettext_noop("username"),
+    gettext_noop("Please enter a correct %(username)s and password. Note that both fields may be case-sensitive."),
+    gettext_noop(
+        "Please enter the correct %(username)s and password for a staff account. Note that both fields may be "
+        "case-sensitive."
+    ),
 ]
 
 # django-axes has no Vietnamese: the lockouts page of the admin (accounts/admin_lockouts.py).
