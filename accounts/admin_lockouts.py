@@ -3,6 +3,7 @@
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,10 +17,14 @@ class LockedFilter(admin.SimpleListFilter):
         return [("yes", _("Locked")), ("no", _("Not locked"))]
 
     def queryset(self, request, queryset):
+        locked = Q(
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gt=timezone.now() - settings.AXES_COOLOFF_TIME,
+        )
         if self.value() == "yes":
-            return queryset.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+            return queryset.filter(locked)
         if self.value() == "no":
-            return queryset.filter(failures_since_start__lt=settings.AXES_FAILURE_LIMIT)
+            return queryset.exclude(locked)
         return queryset
 
 
@@ -54,6 +59,8 @@ class AccessAttemptAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj):
+        if self._until(obj) <= timezone.now():
+            return _("Expired")  # no longer counted; axes deletes it at the next sign-in
         if self._locked(obj):
             return _("Locked")
         remaining = max(settings.AXES_FAILURE_LIMIT - obj.failures_since_start, 0)

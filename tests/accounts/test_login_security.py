@@ -144,6 +144,20 @@ def test_coordinator_sees_and_lifts_a_lockout(client, unit_staff, coordinator):
     assert sign_in(client, "canbo", PASSWORD).status_code == 302
 
 
+def test_lockouts_page_tells_locked_from_expired(client, unit_staff, unit_head, coordinator):
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, "canbo", 5)
+        fail(client, "lanhdao", 2)
+        client.force_login(coordinator)
+        rows = client.get(changelist, {"locked": "yes"}).context["cl"].result_list
+        assert [row.username for row in rows] == ["canbo"]
+        assert "Còn 3 lần thử" in client.get(changelist).content.decode()
+        clock.move_to(START + timedelta(minutes=16))
+        assert list(client.get(changelist, {"locked": "yes"}).context["cl"].result_list) == []
+        assert "Đã hết hạn" in client.get(changelist).content.decode()
+
+
 def test_superuser_lifts_a_lockout_by_deleting_it(client, unit_staff, superuser):
     attempt = lock(client, "canbo")
     client.force_login(superuser)
