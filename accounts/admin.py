@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import admin_lockouts  # noqa: F401 - registers the lockouts page
 from accounts.models import UNIT_MEMBER_ROLES, Block, Membership, Unit, User
 from accounts.resources import UnitResource
 from accounts.selectors import units_visible_to

@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("earlierresult", "view", "add", "change", "delete"),
             *_crud("publication", "view"),
         ],
+        # Lockouts after repeated failed sign-ins: seen and lifted (deleted) by Home Affairs.
+        "axes": _crud("accessattempt", "view", "delete"),
     },
     Role.APPRAISER: {
         "accounts": [*_crud("block", "view"), *_crud("unit", "view")],

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -20,3 +21,9 @@ class CoreConfig(AppConfig):
 
 class CchcAdminConfig(AdminConfig):
     default_site = "cchc.admin.CchcAdminSite"
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (failed sign-ins and lockouts) under a Vietnamese name in the admin."""
+
+    verbose_name = _("Sign-in security")

@@ -213,3 +213,39 @@ SIMPLE_HISTORY = [
     gettext_noop("Change reason"),
     gettext_noop("None"),
 ]
+
+# Passwords: Django's Vietnamese for the validators and password forms is clumsy ("Nó phải chứa…") or
+# missing its full stop; ours takes precedence on every form that sets a password.
+AUTH_PASSWORDS = [
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        1,
+    ),
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("This password is too common."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("This password is entirely numeric."),
+    gettext_noop("Your password can’t be entirely numeric."),
+    gettext_noop("The two password fields didn’t match."),
+    gettext_noop("Your old password was entered incorrectly. Please enter it again."),
+    # Django capitalises it ("Tên đăng nhập"), which then reads wrongly inside sentences; labels capitalise it.
+    gettext_noop("username"),
+    gettext_noop("Please enter a correct %(username)s and password. Note that both fields may be case-sensitive."),
+    gettext_noop(
+        "Please enter the correct %(username)s and password for a staff account. Note that both fields may be "
+        "case-sensitive."
+    ),
+]
+
+# django-axes has no Vietnamese: the lockouts page of the admin (accounts/admin_lockouts.py).
+AXES = [
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Username"),
+    gettext_noop("IP Address"),
+    gettext_noop("User Agent"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Failed Logins"),
+]

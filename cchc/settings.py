@@ -4,6 +4,7 @@ Production needs at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; s
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "csp",
+    "cchc.apps.AxesConfig",
     "cchc.apps.CoreConfig",
     "accounts",
     "assessment",
@@ -81,8 +83,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionIdleTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cchc.urls"
@@ -116,8 +121,16 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked (username, address) pair before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -125,6 +138,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in that resists guessing (django-axes): 5 failures of one username from one address lock that pair
+# for 15 minutes; failures count while each comes within 15 minutes of the previous one; a success resets.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without being counted: the lock ends 15 minutes after the 5th failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False  # accounts/admin_lockouts.py lists the lockouts, in Vietnamese
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins: the user's last_login is enough
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, unless a proxy that overwrites a header says otherwise (README).
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR")
+
+# Password reset by e-mail link: valid for a day; at most so many requests per address and per client
+# address an hour (counted in the default cache, per process).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_PER_IP_PER_HOUR", 10)
+
+# Sessions end after so many hours without a request (accounts/sessions.py); staff sessions also end when
+# the browser closes. No session cookie outlives the longer limit.
+SESSION_STAFF_IDLE_HOURS = env_int("SESSION_STAFF_IDLE_HOURS", 8)
+SESSION_UNIT_IDLE_HOURS = env_int("SESSION_UNIT_IDLE_HOURS", 12)
+SESSION_COOKIE_AGE = max(SESSION_STAFF_IDLE_HOURS, SESSION_UNIT_IDLE_HOURS) * 3600
 
 # Language, time and numbers: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
@@ -236,5 +277,7 @@ LOGGING = {
         # WeasyPrint reports each layout step and every unsupported CSS property: warnings are enough.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports every sign-in at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

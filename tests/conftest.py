@@ -26,6 +26,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def axes_off(settings):
+    """Lockouts are tested in tests/accounts/test_login_security.py; elsewhere client.login has no request."""
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def private_storage(settings, tmp_path):
     """Evidence files of a test go to its own folder."""

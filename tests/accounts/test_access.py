@@ -69,7 +69,7 @@ def test_signing_in_lands_on_home_and_shows_the_unit(client, unit_staff):
 def test_a_wrong_password_is_refused_in_vietnamese(client, unit_staff):
     response = client.post(LOGIN, {"username": "canbo", "password": "sai"})
     assert response.status_code == 200
-    assert "Vui lòng điền vào Tên đăng nhập và mật khẩu chính xác." in response.content.decode()
+    assert "Sai tên đăng nhập hoặc mật khẩu." in response.content.decode()
 
 
 def test_logout_needs_post_and_returns_to_login(client, unit_staff):

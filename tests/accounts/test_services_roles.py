@@ -152,6 +152,8 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.change_earlierresult",
                 "assessment.delete_earlierresult",
                 "assessment.view_publication",
+                "axes.view_accessattempt",
+                "axes.delete_accessattempt",
             ]
         ),
         ROLE_GROUPS[Role.APPRAISER]: sorted([*readers, "assessment.change_score"]),
