@@ -7,9 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and units")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
         from accounts.services import role_groups_sync
+        from accounts.two_factor.middleware import mark_enrolment
 
         # Groups follow the code's role table after every migrate (and after a test flush).
         post_migrate.connect(lambda **kwargs: role_groups_sync(), weak=False, dispatch_uid="accounts-role-groups")
+        user_logged_in.connect(mark_enrolment, dispatch_uid="accounts-second-factor-enrolment")

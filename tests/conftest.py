@@ -4,6 +4,7 @@ from django.db import connection
 from accounts.models import Role
 from accounts.services import membership_grant
 from tests.factories import BlockFactory, UnitFactory, UserFactory
+from tests.second_factor import VerifiedClient
 
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -24,6 +25,15 @@ def pytest_collection_modifyitems(config, items):
 def fast_password_hashing(settings):
     """Real hashers cost ~0.3 s a password by design; tests only need them to work."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, but ``force_login`` of staff also passes the second factor (tests/second_factor.py).
+
+    Tests of the second factor itself use a plain ``django.test.Client``.
+    """
+    return VerifiedClient()
 
 
 @pytest.fixture
