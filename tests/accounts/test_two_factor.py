@@ -263,3 +263,11 @@ def test_public_pages_stay_open_before_the_second_factor(browser_client, coordin
     sign_in_with_password(browser_client, coordinator)
     assert browser_client.get(reverse("public:results-index")).status_code == 200
     assert not verified(browser_client)
+
+
+def test_the_code_page_only_returns_to_this_site(browser_client, coordinator):
+    device = totp_device_for(coordinator)
+    sign_in_with_password(browser_client, coordinator)
+    response = browser_client.post(VERIFY, {"token": totp_code(device), "next": "https://evil.example/admin/"})
+    assert response["Location"] == reverse("home")
+    assert verified(browser_client)
