@@ -12,7 +12,9 @@ class AccountsConfig(AppConfig):
 
         from accounts.services import role_groups_sync
         from accounts.sessions import session_expiry_on_login
+        from accounts.two_factor.middleware import mark_enrolment
 
         # Groups follow the code's role table after every migrate (and after a test flush).
         post_migrate.connect(lambda **kwargs: role_groups_sync(), weak=False, dispatch_uid="accounts-role-groups")
         user_logged_in.connect(session_expiry_on_login, dispatch_uid="accounts-session-expiry")
+        user_logged_in.connect(mark_enrolment, dispatch_uid="accounts-second-factor-enrolment")

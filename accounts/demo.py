@@ -3,16 +3,20 @@
 Idempotent: running it again changes nothing but the demo passwords, which it resets.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Block, Membership, Role, Unit, User
 from accounts.resources import UnitResource
 from accounts.services import user_sync_access
+from accounts.two_factor.selectors import second_factor_required
+from accounts.two_factor.services import totp_secret
 from cchc.imports import import_table, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -35,6 +39,32 @@ AGENCIES = [
 ]
 # Hanoi's districts ended on 1/7/2025, when 126 communes and wards began.
 DISTRICTS_END = date(2025, 6, 30)
+
+
+# The demo's authenticators have fixed, public keys (README): never use them outside the demo.
+DEMO_TOTP_DEVICE_NAME = "demo"
+
+
+def demo_totp_key(username: str) -> str:
+    """The fixed TOTP key of a demo user (hex, 20 bytes), the same at every load."""
+    return hashlib.sha1(f"cchc-demo-totp-{username}".encode()).hexdigest()  # noqa: S324 - a fixed demo key
+
+
+def demo_totp_device(user: User) -> TOTPDevice:
+    """A confirmed authenticator with the user's fixed demo key (reset at every load: no throttling left over)."""
+    device, _created = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_TOTP_DEVICE_NAME,
+        defaults={
+            "key": demo_totp_key(user.username),
+            "confirmed": True,
+            "last_t": -1,
+            "drift": 0,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+        },
+    )
+    return device
 
 
 @dataclass(frozen=True)
@@ -82,11 +112,13 @@ def demo_load() -> list[dict]:
         for role, unit_code in demo.roles:
             Membership.objects.get_or_create(user=user, role=role, defaults={"unit": units.get(unit_code)})
         user_sync_access(user=user)
+        device = demo_totp_device(user) if second_factor_required(user) else None
         logins.append(
             {
                 "username": demo.username,
                 "password": DEMO_PASSWORD,
                 "full_name": demo.full_name,
+                "totp_secret": totp_secret(device) if device else None,
                 "roles": ", ".join(
                     f"{Role(role).label}" + (f" ({units[unit_code].name})" if unit_code else "")
                     for role, unit_code in demo.roles

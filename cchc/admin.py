@@ -1,6 +1,8 @@
 """The project's admin site and the import/export behaviour every admin page shares."""
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,20 @@ class CchcAdminSite(admin.AdminSite):
     site_header = _("CCHC index administration")
     site_title = _("CCHC index")
     index_title = _("Administration")
+
+    def has_permission(self, request):
+        """Staff, and verified by the second factor (accounts/two_factor) in this session."""
+        is_verified = getattr(request.user, "is_verified", None)
+        return super().has_permission(request) and is_verified is not None and is_verified()
+
+    @login_not_required
+    def login(self, request, extra_context=None):
+        """A signed-in person who still owes the second factor goes to the code page, not the password form."""
+        from accounts.two_factor.middleware import second_factor_pending
+
+        if second_factor_pending(request):
+            return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("two_factor:verify"))
+        return super().login(request, extra_context)
 
     def index(self, request, extra_context=None):
         """The admin's front page starts with the progress of the current period, with links to the queues."""

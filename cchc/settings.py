@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "cchc.apps.AxesConfig",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cchc.apps.CoreConfig",
     "accounts",
     "assessment",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionIdleTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -138,6 +143,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Second factor (accounts/two_factor): the name authenticator apps show; wrong codes wait 1, 2, 4, 8 … seconds.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "CCHC Hà Nội")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sign-in that resists guessing (django-axes): 5 failures of one username from one address lock that pair
 # for 15 minutes; failures count while each comes within 15 minutes of the previous one; a success resets.

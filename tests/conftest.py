@@ -4,6 +4,7 @@ from django.db import connection
 from accounts.models import Role
 from accounts.services import membership_grant
 from tests.factories import BlockFactory, UnitFactory, UserFactory
+from tests.second_factor import VerifiedClient
 
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -30,6 +31,15 @@ def fast_password_hashing(settings):
 def axes_off(settings):
     """Lockouts are tested in tests/accounts/test_login_security.py; elsewhere client.login has no request."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, but ``force_login`` of staff also passes the second factor (tests/second_factor.py).
+
+    Tests of the second factor itself use a plain ``django.test.Client``.
+    """
+    return VerifiedClient()
 
 
 @pytest.fixture

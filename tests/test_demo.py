@@ -84,3 +84,37 @@ def test_the_demo_year_2023_is_approved_and_can_be_published_and_read(db, settin
     html = page.content.decode()
     assert "Thay đổi thứ hạng" in html and "Mức tăng, giảm so với năm 2022." in html
     assert client.get(reverse("public:results-unit", args=[2023, "so-tai-chinh"])).status_code == 200
+
+
+def test_the_demo_staff_have_fixed_authenticators_and_the_code_command_prints_their_code(db, capsys, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.demo import demo_totp_key
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: one device each, the same key
+    out = capsys.readouterr().out
+    devices = TOTPDevice.objects.filter(confirmed=True).select_related("user")
+    assert sorted(device.user.username for device in devices) == ["admin", "hoidong", "noivu", "thamdinh", "tuphap"]
+    assert all(device.key == demo_totp_key(device.user.username) for device in devices)
+    assert "  noivu     NUAK 5SGD KPBZ Q7SH 2JDJ E3PP IAB7 AJJ7" in out  # the key the README lists
+
+    noivu = devices.get(user__username="noivu")
+    before = f"{totp(noivu.bin_key):06d}"
+    call_command("demo_otp_code", "noivu")
+    assert capsys.readouterr().out.strip() in {before, f"{totp(noivu.bin_key):06d}"}  # a 30-s step may end between
+    with pytest.raises(CommandError) as error:
+        call_command("demo_otp_code", "canbo")
+    assert str(error.value) == (
+        "canbo không có thiết bị xác thực trình diễn: chỉ các tài khoản quản trị có, "
+        "sau khi đã chạy `python manage.py load_demo`."
+    )
+
+
+@override_settings(DEBUG=False)
+def test_demo_otp_code_refuses_without_debug(db):
+    with pytest.raises(CommandError) as error:
+        call_command("demo_otp_code", "noivu")
+    assert str(error.value) == "Mã trình diễn chỉ dành cho bản trình diễn: hãy chạy với DEBUG=1 (hoặc --force)."

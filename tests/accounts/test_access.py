@@ -160,8 +160,8 @@ def test_home_runs_a_fixed_number_of_queries(client, coordinator, departments, d
     for number in range(30):
         UnitFactory(code=f"so-{number}", block=departments)
     client.force_login(coordinator)
-    # session, user, memberships, blocks with their counts
-    with django_assert_num_queries(4):
+    # session, user, second-factor device, memberships, blocks with their counts
+    with django_assert_num_queries(5):
         client.get("/")
 
 

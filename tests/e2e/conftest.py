@@ -131,3 +131,28 @@ def screenshot(page):
         return path
 
     return take
+
+
+def sign_in(page, username: str, *, admin: bool = False, password: str | None = None):
+    """Sign in through the login page (the admin's with ``admin``), then type the second-factor code if asked.
+
+    Staff users get a confirmed authenticator with the tests' known key before signing in
+    (tests/second_factor.py), so the code page, not the enrolment page, follows the password.
+    """
+    from accounts.models import User
+    from accounts.two_factor.selectors import second_factor_required
+    from tests.conftest import PASSWORD
+    from tests.second_factor import totp_code, totp_device_for
+
+    user = User.objects.get(username=username)
+    device = totp_device_for(user) if second_factor_required(user) else None
+    page.goto("/admin/login/" if admin else "/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password or PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    if device is not None:
+        page.wait_for_url("**/accounts/otp/verify/**")
+        page.get_by_label("Mã xác thực").fill(totp_code(device))
+        page.get_by_role("button", name="Xác nhận").click()
+        page.wait_for_load_state()
+    return page

@@ -14,19 +14,14 @@ from assessment.resources import CriterionResource
 from assessment.services import assessment_submit, framework_activate
 from cchc.imports import import_table, read_table
 from tests.assessment.conftest import AGENCIES, PDF_BYTES, SAMPLE, complete, grade, open_period
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.factories import BlockFactory, UnitFactory, UserFactory
 
 
 def session(browser, live_server, username, admin=False):
     context = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(15000)
-    page = context.new_page()
-    page.goto("/admin/login/" if admin else "/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    return page
+    return sign_in(context.new_page(), username, admin=admin)
 
 
 def test_a_submitted_assessment_goes_through_both_rounds_to_approval(

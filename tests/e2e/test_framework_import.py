@@ -6,7 +6,7 @@ from accounts.models import Role
 from accounts.services import membership_grant
 from assessment.models import Criterion, Framework
 from tests.assessment.conftest import AGENCIES, SAMPLE
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.factories import BlockFactory, UnitFactory, UserFactory
 
 
@@ -17,10 +17,7 @@ def test_coordinator_imports_the_sample_framework_through_the_preview(page, scre
     framework = Framework.objects.create(block=block, name="Bộ chỉ số khối Sở 2025", first_year=2025)
     membership_grant(user=UserFactory(username="noivu", full_name="Trần Thị Hương"), role=Role.COORDINATOR)
 
-    page.goto("/admin/login/")
-    page.get_by_label("Tên đăng nhập").fill("noivu")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "noivu", admin=True)
 
     page.goto(f"/admin/assessment/framework/{framework.pk}/change/")
     page.get_by_role("link", name="Nhập tiêu chí từ bảng tính").click()

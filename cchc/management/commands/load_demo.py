@@ -52,3 +52,14 @@ class Command(TranslatedCommand):
         width = max(len(login["username"]) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login['username']:<{width}}  {login['full_name']} — {login['roles']}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Second factor of the staff logins: `python manage.py demo_otp_code USERNAME` prints the current "
+                    "6-digit code; or add the key to an authenticator app (time-based, 6 digits, 30 s):"
+                )
+            )
+        )
+        for login in logins:
+            if login["totp_secret"]:
+                self.stdout.write(f"  {login['username']:<{width}}  {login['totp_secret']}")
