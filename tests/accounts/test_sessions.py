@@ -6,18 +6,26 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
 from accounts.sessions import IDLE_LIMIT_KEY
+from accounts.two_factor.selectors import second_factor_required
 from tests.conftest import PASSWORD
+from tests.second_factor import totp_device_for
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NEW_PASSWORD = "Ha-Noi-cai-cach-2026"
 
 
 def sign_in(client, user):
+    """The password, then (for staff) a correct second factor, as tests/second_factor.py passes it."""
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
+    if second_factor_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device_for(user).persistent_id
+        session.save()
     return client.session
 
 
