@@ -15,8 +15,8 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import Unit
 from accounts.selectors import user_access
 from assessment import notifications
+from assessment.exceptions import Conflict, ConflictError, ScoreErrors
 from assessment.models import Assessment, AssessmentStatus, Criterion, Evidence, EvidenceRound, Method, Period, Score
-from assessment.services.self_assessment import Conflict, ConflictError, ScoreErrors
 from assessment.workflow import today, transition
 
 ROUND_1, ROUND_2, COUNCIL = "round1", "round2", "council"
@@ -148,7 +148,16 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         if refusal:
             raise PermissionDenied(refusal)
         if score.version != row.version:
-            conflicts.append(Conflict(score.pk, score.criterion.code, str(score.updated_by or ""), score.updated_at))
+            conflicts.append(
+                Conflict(
+                    score_id=score.pk,
+                    code=score.criterion.code,
+                    by=str(score.updated_by or ""),
+                    at=score.updated_at,
+                    unit=str(score.assessment.unit),
+                    graded=True,
+                )
+            )
         elif problems := grade_problems(score, round_, row):
             errors[score.pk] = problems
     if conflicts:
