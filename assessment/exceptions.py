@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+GRADE_REASONS = {"appraisal", "appraisal round 2", "council"}  # the change reasons of the grading service
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -18,7 +20,24 @@ class Conflict:
     by: str
     at: datetime | None
     unit: str = ""
-    graded: bool = False  # an appraiser's grade, rather than the unit's own values
+    graded: bool = False  # the last save was a grade, not the unit's own values
+
+    @classmethod
+    def of(cls, score) -> "Conflict":
+        """The conflict on ``score`` as saved now; its last history record tells whether that save was a grade."""
+        reason = (
+            score.history.order_by("-history_date", "-history_id")
+            .values_list("history_change_reason", flat=True)
+            .first()
+        )
+        return cls(
+            score_id=score.pk,
+            code=score.criterion.code,
+            by=str(score.updated_by or ""),
+            at=score.updated_at,
+            unit=str(score.assessment.unit),
+            graded=reason in GRADE_REASONS,
+        )
 
     @property
     def message(self) -> str:

@@ -138,8 +138,28 @@ class QueueForm(forms.ModelForm):
                 field.disabled = True
 
     def has_changed(self):
-        # The hidden version alone is no change: a row someone else saved is not the user's to report.
-        return any(name != "version" for name in self.changed_data)
+        """What the user typed differs from what the page showed (the row at the posted version), not from the row
+        as saved now: a row someone else graded after the page was opened, left untouched, is no change."""
+        if not hasattr(self, "_typed"):
+            names = [name for name in self.changed_data if name != "version"]
+            shown = self.shown() if names else None
+            if shown is not None:
+                names = [name for name in names if self.fields[name].has_changed(getattr(shown, name), self[name].data)]
+            self._typed = bool(names)
+        return self._typed
+
+    def shown(self):
+        """The row as the page showed it, from its history; None when the page showed the row as saved now."""
+        try:
+            posted = int(self["version"].data)
+        except (TypeError, ValueError):
+            return None
+        if posted == self.instance.version:
+            return None
+        record = (
+            Score.history.filter(id=self.instance.pk, version=posted).order_by("-history_date", "-history_id").first()
+        )
+        return record if record is not None or posted else Score()  # version 0: as created, nothing graded
 
     def clean(self):
         data = super().clean()
@@ -150,14 +170,7 @@ class QueueForm(forms.ModelForm):
             raise ValidationError(self.refusal)
         current = Score.objects.select_related("criterion", "updated_by", "assessment__unit").get(pk=self.instance.pk)
         if data.get("version") != current.version:
-            self.conflict = Conflict(
-                score_id=current.pk,
-                code=current.criterion.code,
-                by=str(current.updated_by or ""),
-                at=current.updated_at,
-                unit=str(current.assessment.unit),
-                graded=True,
-            )
+            self.conflict = Conflict.of(current)
             raise ValidationError([self.conflict.message, saved_grade(current, self.round)])
         self.add_problems(grade_problems(self.instance, self.round, self.grade_input(data)))
         return data

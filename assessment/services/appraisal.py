@@ -119,6 +119,9 @@ def _write(score: Score, round_: str, row: GradeInput, actor, now) -> None:
         score.council_reason = row.comment.strip() if row.points is not None else ""
 
 
+# The history's change reason of each round (the audit trail names them; a conflict tells a grade by them).
+CHANGE_REASONS = {ROUND_1: "appraisal", ROUND_2: "appraisal round 2", COUNCIL: "council"}
+
 GRADE_FIELDS = {
     ROUND_1: ["appraised_points", "appraised_comment", "appraised_by", "appraised_at", "na_confirmed"],
     ROUND_2: ["reappraised_points", "reappraised_comment", "reappraised_by", "reappraised_at", "na_confirmed"],
@@ -148,16 +151,7 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         if refusal:
             raise PermissionDenied(refusal)
         if score.version != row.version:
-            conflicts.append(
-                Conflict(
-                    score_id=score.pk,
-                    code=score.criterion.code,
-                    by=str(score.updated_by or ""),
-                    at=score.updated_at,
-                    unit=str(score.assessment.unit),
-                    graded=True,
-                )
-            )
+            conflicts.append(Conflict.of(score))
         elif problems := grade_problems(score, round_, row):
             errors[score.pk] = problems
     if conflicts:
@@ -180,7 +174,7 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
             Score,
             [*GRADE_FIELDS[round_], "version", "updated_at", "updated_by"],
             default_user=actor,
-            default_change_reason={ROUND_1: "appraisal", ROUND_2: "appraisal round 2", COUNCIL: "council"}[round_],
+            default_change_reason=CHANGE_REASONS[round_],
         )
     return len(rows)
 

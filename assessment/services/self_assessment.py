@@ -53,17 +53,7 @@ def _locked_scores(assessment: Assessment, ids) -> dict[int, Score]:
 
 
 def _conflicts(rows, scores) -> list[Conflict]:
-    return [
-        Conflict(
-            score_id=row.score_id,
-            code=scores[row.score_id].criterion.code,
-            by=str(scores[row.score_id].updated_by or ""),
-            at=scores[row.score_id].updated_at,
-            unit=str(scores[row.score_id].assessment.unit),
-        )
-        for row in rows
-        if scores[row.score_id].version != row.version
-    ]
+    return [Conflict.of(scores[row.score_id]) for row in rows if scores[row.score_id].version != row.version]
 
 
 def score_problems(score: Score, row: ScoreInput) -> dict[str, list[str]]:
