@@ -75,6 +75,16 @@ class ConflictError(Exception):
         self.conflicts = conflicts
         super().__init__(conflicts)
 
+    @classmethod
+    def on(cls, scores) -> "ConflictError":
+        """The error for these locked rows, read again: a row locked after waiting for another save comes back
+        with that save's values but, on PostgreSQL, with its joined rows (who saved it) as they were before."""
+        model = type(scores[0])
+        fresh = model.objects.select_related("criterion", "updated_by", "assessment__unit").in_bulk(
+            [score.pk for score in scores]
+        )
+        return cls([Conflict.of(fresh[score.pk]) for score in scores])
+
     @property
     def messages(self) -> list[str]:
         return [conflict.message for conflict in self.conflicts]

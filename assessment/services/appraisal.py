@@ -15,7 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import Unit
 from accounts.selectors import user_access
 from assessment import notifications
-from assessment.exceptions import Conflict, ConflictError, ScoreErrors
+from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.models import Assessment, AssessmentStatus, Criterion, Evidence, EvidenceRound, Method, Period, Score
 from assessment.workflow import today, transition
 
@@ -138,7 +138,7 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         score.pk: score
         for score in Score.objects.select_for_update(of=("self",))
         .filter(pk__in=[row.score_id for row in rows])
-        .select_related("assessment__period", "assessment__unit", "criterion", "updated_by")
+        .select_related("assessment__period", "assessment__unit", "criterion")
     }
     missing = [row.score_id for row in rows if row.score_id not in scores]
     if missing:
@@ -151,11 +151,11 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         if refusal:
             raise PermissionDenied(refusal)
         if score.version != row.version:
-            conflicts.append(Conflict.of(score))
+            conflicts.append(score)
         elif problems := grade_problems(score, round_, row):
             errors[score.pk] = problems
     if conflicts:
-        raise ConflictError(conflicts)
+        raise ConflictError.on(conflicts)
     if errors:
         raise ScoreErrors(errors)
     _start_appraisal(actor, {score.assessment for score in scores.values() if score.assessment.status == S.SUBMITTED})
