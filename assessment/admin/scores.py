@@ -154,7 +154,7 @@ class QueueForm(forms.ModelForm):
             posted = int(self["version"].data)
         except (TypeError, ValueError):
             return None
-        if posted == self.instance.version:
+        if posted == self.instance.version or self.instance.pk is None:
             return None
         record = (
             Score.history.filter(id=self.instance.pk, version=posted).order_by("-history_date", "-history_id").first()
@@ -166,6 +166,8 @@ class QueueForm(forms.ModelForm):
         self.conflict = None
         if not self.has_changed():
             return data
+        if self.instance.pk is None:  # a row the user may not see: the list only edits the rows it shows
+            raise ValidationError(gettext("These criteria do not exist."))
         if self.refusal:
             raise ValidationError(self.refusal)
         current = Score.objects.select_related("criterion", "updated_by", "assessment__unit").get(pk=self.instance.pk)
