@@ -150,6 +150,33 @@ def test_queue_a_row_saved_by_someone_else_but_left_untouched_does_not_block_the
     assert state(mine)[::2] == (Decimal("1.00"), appraiser)
 
 
+def test_queue_a_round_closed_meanwhile_refuses_the_page_with_the_services_reason(
+    client, submitted, appraiser, coordinator
+):
+    from assessment.services import assessment_reopen
+    from assessment.workflow import today
+
+    leaf = score_of(submitted, "1.1.1")
+    client.force_login(appraiser)
+    page = client.get(QUEUE)
+    real = scores_grade
+
+    def reopened_meanwhile(*, actor, rows):
+        assessment_reopen(assessment=submitted, actor=coordinator, reason="Bổ sung", until=today())
+        return real(actor=actor, rows=rows)
+
+    with mock.patch("assessment.admin.scores.scores_grade", reopened_meanwhile):
+        response = client.post(QUEUE, queue_data(page, {leaf.pk: {"appraised_points": "1"}}))
+
+    assert response.status_code == 200
+    assert messages_of(response) == []
+    assert response.context["cl"].formset.non_form_errors() == [
+        "Hồ sơ của Sở Tài chính không ở vòng thẩm định.",
+        NOTHING_SAVED,
+    ]
+    assert state(leaf) == (None, "", None, 0)
+
+
 def test_the_queue_says_it_saves_all_or_nothing(client, submitted, appraiser):
     client.force_login(appraiser)
     html = client.get(QUEUE).content.decode()
