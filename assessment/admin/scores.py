@@ -227,18 +227,15 @@ class QueueFormSet(BaseModelFormSet):
 
     def clean(self):
         super().clean()
-        self.saved = 0
-        forms_ = [form for form in self.forms if form.instance.pk]
-        if any(form.errors for form in forms_):
-            self.rebase([form.conflict for form in forms_ if getattr(form, "conflict", None)])
+        if any(form.errors for form in self.forms):
+            self.rebase([form.conflict for form in self.forms if getattr(form, "conflict", None)])
             raise ValidationError(NOTHING_SAVED)
-        changed = {form.instance.pk: form for form in forms_ if form.has_changed()}
+        changed = {form.instance.pk: form for form in self.forms if form.instance.pk and form.has_changed()}
         if not changed:
             return
         user = next(iter(changed.values())).user
         try:
-            rows = [form.grade_input(form.cleaned_data) for form in changed.values()]
-            self.saved = scores_grade(actor=user, rows=rows)
+            scores_grade(actor=user, rows=[form.grade_input(form.cleaned_data) for form in changed.values()])
         except ConflictError as error:
             current = Score.objects.in_bulk([conflict.score_id for conflict in error.conflicts])
             for conflict in error.conflicts:

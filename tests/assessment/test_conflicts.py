@@ -177,6 +177,32 @@ def test_queue_a_round_closed_meanwhile_refuses_the_page_with_the_services_reaso
     assert state(leaf) == (None, "", None, 0)
 
 
+def test_queue_a_posted_row_the_user_may_not_see_refuses_the_page(client, submitted, appraiser):
+    mine, theirs = score_of(submitted, "1.1.1"), score_of(submitted, "2.2")  # 2.2 is the Justice Department's
+    client.force_login(appraiser)
+    data = queue_data(client.get(QUEUE), {mine.pk: {"appraised_points": "1"}})
+    extra = int(data["form-TOTAL_FORMS"])
+    data.update(
+        {
+            "form-TOTAL_FORMS": str(extra + 1),
+            "form-INITIAL_FORMS": str(extra + 1),
+            f"form-{extra}-id": str(theirs.pk),
+            f"form-{extra}-version": str(theirs.version),
+            f"form-{extra}-appraised_points": "1",
+        }
+    )
+
+    response = client.post(QUEUE, data)
+
+    assert response.status_code == 200
+    assert messages_of(response) == []
+    formset = response.context["cl"].formset
+    assert formset.forms[extra].non_field_errors() == ["Các tiêu chí này không tồn tại."]
+    assert formset.non_form_errors() == [NOTHING_SAVED]
+    assert state(mine) == (None, "", None, 0)
+    assert state(theirs) == (None, "", None, 0)
+
+
 def test_the_queue_says_it_saves_all_or_nothing(client, submitted, appraiser):
     client.force_login(appraiser)
     html = client.get(QUEUE).content.decode()
