@@ -331,9 +331,14 @@ class GradeResource(PeriodScoreRows, TableResource):
         return getattr(instance, "_unchanged", False) and not import_validation_errors
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        from assessment.exceptions import ConflictError
         from assessment.services import scores_grade
 
-        scores_grade(actor=self.user, rows=[instance._grade])
+        try:
+            scores_grade(actor=self.user, rows=[instance._grade])
+        except ConflictError as error:
+            # Graded by someone else while the file was read: the row is refused, so the whole import is.
+            raise ValidationError(error.messages) from error
 
     def column_label(self, attribute):
         labels = {"points": "appraised_points", "comment": "comment"}

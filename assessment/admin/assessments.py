@@ -14,6 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import user_access
+from assessment.admin.scores import saved_grade
+from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
 from assessment.models import Assessment, AssessmentEvent, Evidence, Score
 from assessment.selectors import assessments_for_appraisal, grading_rows
@@ -21,7 +23,6 @@ from assessment.services import (
     COUNCIL,
     ROUND_1,
     ROUND_2,
-    ConflictError,
     GradeInput,
     appraisal_round,
     assessment_approve,
@@ -32,7 +33,6 @@ from assessment.services import (
     period_open,
     scores_grade,
 )
-from assessment.services.self_assessment import ScoreErrors
 
 ROUND_FIELDS = {
     ROUND_1: ("appraised_points", "appraised_comment"),
@@ -254,9 +254,13 @@ class AssessmentAdmin(admin.ModelAdmin):
                 try:
                     saved = scores_grade(actor=request.user, rows=changed)
                 except ConflictError as conflict:
+                    forms_ = self._rebased(request, forms_, conflict.conflicts, round_)
                     self.message_user(
                         request,
-                        gettext("Nothing was saved: someone else graded %(codes)s meanwhile. Reload the page.")
+                        gettext(
+                            "Nothing was saved: someone else graded %(codes)s meanwhile. "
+                            "Their grade is shown in the marked rows; check it and save again."
+                        )
                         % {"codes": ", ".join(c.code for c in conflict.conflicts)},
                         messages.ERROR,
                     )
@@ -293,6 +297,22 @@ class AssessmentAdmin(admin.ModelAdmin):
             "queue_url": reverse("admin:assessment_score_changelist") + f"?assessment__id__exact={assessment.pk}",
         }
         return TemplateResponse(request, "admin/assessment/assessment/grade.html", context, status=status)
+
+    def _rebased(self, request, forms_, conflicts, round_) -> dict:
+        """The posted grades again, each refused row moved onto the saved one and marked with who saved it, when."""
+        current = Score.objects.in_bulk([conflict.score_id for conflict in conflicts])
+        data = request.POST.copy()
+        for conflict in conflicts:
+            fresh = GradeForm(score=current[conflict.score_id], round_=round_)
+            data[fresh.add_prefix("version")] = str(fresh.initial["version"])
+            data[fresh.add_prefix("seen")] = fresh.initial["seen"]
+        rebased = {pk: GradeForm(data, score=form.score, round_=round_) for pk, form in forms_.items()}
+        for form in rebased.values():
+            form.is_valid()
+        for conflict in conflicts:
+            rebased[conflict.score_id].add_error(None, conflict.message)
+            rebased[conflict.score_id].add_error(None, saved_grade(current[conflict.score_id], round_))
+        return rebased
 
     def has_change_score(self, request) -> bool:
         return request.user.has_perm("assessment.change_score")

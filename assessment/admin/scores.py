@@ -1,9 +1,10 @@
 """The grading queue: one criterion across all units, graded in the list; grades in and out of spreadsheets."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.forms.models import BaseModelFormSet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,20 +17,20 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
+from assessment.exceptions import Conflict, ConflictError, ScoreErrors
 from assessment.models import Criterion, Evidence, EvidenceRound, Score
 from assessment.resources import GradeResource
 from assessment.selectors import scores_for_appraisal
 from assessment.services import (
+    COUNCIL,
     ROUND_1,
     ROUND_2,
-    ConflictError,
     GradeInput,
     appraisal_round,
     grade_refusal,
     scores_grade,
 )
 from assessment.services.appraisal import grade_problems
-from assessment.services.self_assessment import ScoreErrors
 from cchc.admin import TableImportExportAdmin
 
 
@@ -136,17 +137,48 @@ class QueueForm(forms.ModelForm):
             if name != "version" and name not in writable:
                 field.disabled = True
 
+    def has_changed(self):
+        """What the user typed differs from what the page showed (the row at the posted version), not from the row
+        as saved now: a row someone else graded after the page was opened, left untouched, is no change."""
+        if not hasattr(self, "_typed"):
+            names = [name for name in self.changed_data if name != "version"]
+            shown = self.shown() if names else None
+            if shown is not None:
+                names = [name for name in names if self.fields[name].has_changed(getattr(shown, name), self[name].data)]
+            self._typed = bool(names)
+        return self._typed
+
+    def shown(self):
+        """The row as the page showed it, from its history; None when the page showed the row as saved now."""
+        try:
+            posted = int(self["version"].data)
+        except (TypeError, ValueError):
+            return None
+        if posted == self.instance.version or self.instance.pk is None:
+            return None
+        record = (
+            Score.history.filter(id=self.instance.pk, version=posted).order_by("-history_date", "-history_id").first()
+        )
+        return record if record is not None or posted else Score()  # version 0: as created, nothing graded
+
     def clean(self):
         data = super().clean()
-        changed = [name for name in self.changed_data if name != "version"]
-        if not changed:
+        self.conflict = None
+        if not self.has_changed():
             return data
+        if self.instance.pk is None:  # a row the user may not see: the list only edits the rows it shows
+            raise ValidationError(gettext("These criteria do not exist."))
         if self.refusal:
             raise ValidationError(self.refusal)
-        current = Score.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-        if data.get("version") != current:
-            raise ValidationError(gettext("Someone else graded this criterion meanwhile: reload the page."))
-        problems = grade_problems(self.instance, self.round, self.grade_input(data))
+        current = Score.objects.select_related("criterion", "updated_by", "assessment__unit").get(pk=self.instance.pk)
+        if data.get("version") != current.version:
+            self.conflict = Conflict.of(current)
+            raise ValidationError([self.conflict.message, saved_grade(current, self.round)])
+        self.add_problems(grade_problems(self.instance, self.round, self.grade_input(data)))
+        return data
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        """The service's per-field problems (points, comment, N/A) on this row's fields."""
         for key, messages_ in problems.items():
             name = {
                 "points": "appraised_points" if self.round == ROUND_1 else "reappraised_points",
@@ -154,7 +186,6 @@ class QueueForm(forms.ModelForm):
             }.get(key, key)
             for message in messages_:
                 self.add_error(name if name in self.fields else None, message)
-        return data
 
     def grade_input(self, data) -> GradeInput:
         prefix = "appraised" if self.round == ROUND_1 else "reappraised"
@@ -165,6 +196,79 @@ class QueueForm(forms.ModelForm):
             comment=data.get(f"{prefix}_comment") or "",
             na_confirmed=data.get("na_confirmed", self.instance.na_confirmed),
         )
+
+
+def saved_grade(score: Score, round_: str | None) -> str:
+    """The grade stored now for the round, as the row shows it beside a conflict."""
+    if round_ == ROUND_2:
+        points, comment = score.reappraised_points, score.reappraised_comment
+    elif round_ == COUNCIL:
+        points, comment = score.council_points, score.council_reason
+    else:
+        points, comment = score.appraised_points, score.appraised_comment
+    if points is not None:
+        shown = number_format(points, 2)
+    elif score.na_confirmed and round_ != COUNCIL:
+        shown = gettext("N/A confirmed")
+    else:
+        shown = "—"
+    if comment:
+        return gettext("Saved grade: %(points)s (“%(comment)s”).") % {"points": shown, "comment": comment}
+    return gettext("Saved grade: %(points)s.") % {"points": shown}
+
+
+class QueueFormSet(BaseModelFormSet):
+    """The page's changed rows go to the service in one call while validating: all saved, or none and the rows marked.
+
+    Saving here rather than row by row in ``save_model`` lets a refusal of the service (a grade saved by someone
+    else between the form's version check and the save) come back as a form error on its row, with the page
+    re-displayed and no success message, instead of an error beside Django's "changed successfully".
+    """
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            self.rebase([form.conflict for form in self.forms if getattr(form, "conflict", None)])
+            raise ValidationError(NOTHING_SAVED)
+        changed = {form.instance.pk: form for form in self.forms if form.instance.pk and form.has_changed()}
+        if not changed:
+            return
+        user = next(iter(changed.values())).user
+        try:
+            scores_grade(actor=user, rows=[form.grade_input(form.cleaned_data) for form in changed.values()])
+        except ConflictError as error:
+            current = Score.objects.in_bulk([conflict.score_id for conflict in error.conflicts])
+            for conflict in error.conflicts:
+                form = changed[conflict.score_id]
+                form.add_error(None, conflict.message)
+                form.add_error(None, saved_grade(current[conflict.score_id], form.round))
+            self.rebase(error.conflicts)
+            raise ValidationError(NOTHING_SAVED) from error
+        except ScoreErrors as error:
+            for score_id, problems in error.by_score.items():
+                changed[score_id].add_problems(problems)
+            raise ValidationError(NOTHING_SAVED) from error
+        except PermissionDenied as error:
+            raise ValidationError([str(error), NOTHING_SAVED]) from error
+
+    def rebase(self, conflicts) -> None:
+        """The refused rows carry the version saved now: saving them again is a deliberate overwrite."""
+        if not conflicts:
+            return
+        versions = dict(Score.objects.filter(pk__in=[c.score_id for c in conflicts]).values_list("pk", "version"))
+        data = self.data.copy()
+        for form in self.forms:
+            if form.instance.pk in versions:
+                data[form.add_prefix("version")] = str(versions[form.instance.pk])
+        self.data = data
+        for form in self.forms:
+            form.data = data
+
+
+NOTHING_SAVED = _(
+    "Nothing was saved: the marked rows were refused, so the other changes of this list were not saved either. "
+    "Check the marked rows and save again."
+)
 
 
 @admin.register(Score)
@@ -204,6 +308,7 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
     ]
     search_fields = ["assessment__unit__name", "assessment__unit__code", "criterion__code", "criterion__title"]
     list_per_page = 50
+    change_list_template = "admin/assessment/score/change_list.html"
     ordering = ["assessment__unit__block__order", "assessment__unit__code", "criterion__order"]
     history_list_display = ["appraised_points", "reappraised_points", "council_points", "self_points", "is_na"]
 
@@ -256,12 +361,11 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
         url = reverse("admin:assessment_assessment_grade", args=[score.assessment_id])
         return redirect(f"{url}#leaf-{score.criterion.code}")
 
+    def get_changelist_formset(self, request, **kwargs):
+        return super().get_changelist_formset(request, formset=QueueFormSet, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        """A queue row goes through the same service as the grading page (and the import)."""
-        try:
-            scores_grade(actor=request.user, rows=[form.grade_input(form.cleaned_data)])
-        except (ConflictError, ScoreErrors, PermissionDenied) as error:
-            self.message_user(request, f"{obj.assessment.unit} {obj.criterion.code}: {error}", messages.ERROR)
+        """Nothing to do: ``QueueFormSet`` saved the page's rows through the service (all or none) when validating."""
 
     def log_change(self, request, obj, message):
         return None  # the audit trail records the grade itself, with its history

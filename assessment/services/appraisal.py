@@ -15,8 +15,8 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import Unit
 from accounts.selectors import user_access
 from assessment import notifications
+from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.models import Assessment, AssessmentStatus, Criterion, Evidence, EvidenceRound, Method, Period, Score
-from assessment.services.self_assessment import Conflict, ConflictError, ScoreErrors
 from assessment.workflow import today, transition
 
 ROUND_1, ROUND_2, COUNCIL = "round1", "round2", "council"
@@ -119,6 +119,9 @@ def _write(score: Score, round_: str, row: GradeInput, actor, now) -> None:
         score.council_reason = row.comment.strip() if row.points is not None else ""
 
 
+# The history's change reason of each round (the audit trail names them; a conflict tells a grade by them).
+CHANGE_REASONS = {ROUND_1: "appraisal", ROUND_2: "appraisal round 2", COUNCIL: "council"}
+
 GRADE_FIELDS = {
     ROUND_1: ["appraised_points", "appraised_comment", "appraised_by", "appraised_at", "na_confirmed"],
     ROUND_2: ["reappraised_points", "reappraised_comment", "reappraised_by", "reappraised_at", "na_confirmed"],
@@ -135,7 +138,7 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         score.pk: score
         for score in Score.objects.select_for_update(of=("self",))
         .filter(pk__in=[row.score_id for row in rows])
-        .select_related("assessment__period", "assessment__unit", "criterion", "updated_by")
+        .select_related("assessment__period", "assessment__unit", "criterion")
     }
     missing = [row.score_id for row in rows if row.score_id not in scores]
     if missing:
@@ -148,11 +151,11 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         if refusal:
             raise PermissionDenied(refusal)
         if score.version != row.version:
-            conflicts.append(Conflict(score.pk, score.criterion.code, str(score.updated_by or ""), score.updated_at))
+            conflicts.append(score)
         elif problems := grade_problems(score, round_, row):
             errors[score.pk] = problems
     if conflicts:
-        raise ConflictError(conflicts)
+        raise ConflictError.on(conflicts)
     if errors:
         raise ScoreErrors(errors)
     _start_appraisal(actor, {score.assessment for score in scores.values() if score.assessment.status == S.SUBMITTED})
@@ -171,7 +174,7 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
             Score,
             [*GRADE_FIELDS[round_], "version", "updated_at", "updated_by"],
             default_user=actor,
-            default_change_reason={ROUND_1: "appraisal", ROUND_2: "appraisal round 2", COUNCIL: "council"}[round_],
+            default_change_reason=CHANGE_REASONS[round_],
         )
     return len(rows)
 

@@ -1,7 +1,6 @@
 """The unit's writes: self scores by section, explanations, submitting both."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from assessment import notifications, scoring
+from assessment.exceptions import Conflict, ConflictError, ScoreErrors  # noqa: F401 - their former home
 from assessment.files import check_upload
 from assessment.models import Assessment, AssessmentStatus, DocumentKind, Method, Score
 from assessment.selectors import assessment_missing
@@ -35,32 +35,6 @@ class ScoreInput:
     no_evidence_reason: str = ""
 
 
-@dataclass(frozen=True)
-class Conflict:
-    score_id: int
-    code: str
-    by: str
-    at: datetime | None
-
-
-class ConflictError(Exception):
-    """Someone else saved these leaves since the page was opened: nothing was saved."""
-
-    def __init__(self, conflicts: list[Conflict]):
-        self.conflicts = conflicts
-        super().__init__(", ".join(conflict.code for conflict in conflicts))
-
-
-class ScoreErrors(ValidationError):
-    """Per-leaf field errors: {score_id: {field: [messages]}}; nothing was saved."""
-
-    def __init__(self, errors: dict[int, dict[str, list[str]]]):
-        self.by_score = errors
-        super().__init__(
-            [message for fields in errors.values() for messages in fields.values() for message in messages]
-        )
-
-
 def _assert_member(assessment: Assessment, user) -> None:
     if not is_member(user, assessment):
         raise PermissionDenied(_("Only the people of %(unit)s can change this assessment.") % {"unit": assessment.unit})
@@ -71,24 +45,15 @@ def _locked_scores(assessment: Assessment, ids) -> dict[int, Score]:
         score.pk: score
         for score in Score.objects.select_for_update(of=("self",))
         .filter(assessment=assessment, pk__in=ids)
-        .select_related("criterion", "updated_by")
+        .select_related("criterion")
     }
     if len(scores) != len(set(ids)):
         raise PermissionDenied(_("These criteria are not part of the assessment."))
     return scores
 
 
-def _conflicts(rows, scores) -> list[Conflict]:
-    return [
-        Conflict(
-            score_id=row.score_id,
-            code=scores[row.score_id].criterion.code,
-            by=str(scores[row.score_id].updated_by or ""),
-            at=scores[row.score_id].updated_at,
-        )
-        for row in rows
-        if scores[row.score_id].version != row.version
-    ]
+def _stale(rows, scores) -> list[Score]:
+    return [scores[row.score_id] for row in rows if scores[row.score_id].version != row.version]
 
 
 def score_problems(score: Score, row: ScoreInput) -> dict[str, list[str]]:
@@ -142,9 +107,9 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
     if not rows:
         return 0
     scores = _locked_scores(assessment, [row.score_id for row in rows])
-    conflicts = _conflicts(rows, scores)
-    if conflicts:
-        raise ConflictError(conflicts)
+    stale = _stale(rows, scores)
+    if stale:
+        raise ConflictError.on(stale)
     errors = {row.score_id: problems for row in rows if (problems := score_problems(scores[row.score_id], row))}
     if errors:
         raise ScoreErrors(errors)
@@ -196,9 +161,9 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
     if not rows:
         return 0
     scores = _locked_scores(assessment, [score_id for score_id, _version, _text in rows])
-    conflicts = _conflicts([ScoreInput(score_id=i, version=v) for i, v, _text in rows], scores)
-    if conflicts:
-        raise ConflictError(conflicts)
+    stale = _stale([ScoreInput(score_id=i, version=v) for i, v, _text in rows], scores)
+    if stale:
+        raise ConflictError.on(stale)
     now = timezone.now()
     for score_id, _version, text in rows:
         score = scores[score_id]

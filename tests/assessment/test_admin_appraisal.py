@@ -103,12 +103,20 @@ def test_a_stale_queue_row_gets_a_conflict_and_saves_nothing(client, submitted, 
     client.force_login(appraiser)
     page = client.get(QUEUE)
     grade(coordinator, leaf, points=Decimal("1"))
+    before = leaf.version
     response = client.post(QUEUE, queue_data(page, {leaf.pk: {"appraised_points": "0"}}))
     assert response.status_code == 200
-    errors = [form.non_field_errors() for form in response.context["cl"].formset.forms if form.instance.pk == leaf.pk]
-    assert errors == [["Trong lúc đó người khác đã chấm tiêu chí này: hãy tải lại trang."]]
     leaf.refresh_from_db()
-    assert (leaf.appraised_points, leaf.appraised_by) == (Decimal("1.00"), coordinator)
+    errors = [form.non_field_errors() for form in response.context["cl"].formset.forms if form.instance.pk == leaf.pk]
+    assert errors == [
+        [
+            "Trong lúc đó Trần Thị Hương đã chấm tiêu chí 1.1.1 của Sở Tài chính lúc "
+            f"{timezone.localtime(leaf.updated_at):%H:%M %d/%m/%Y}: hãy xem điểm đã lưu và nhập lại nếu cần.",
+            "Điểm đã lưu: 1,00.",
+        ]
+    ]
+    assert messages_of(response) == []
+    assert (leaf.appraised_points, leaf.appraised_by, leaf.version) == (Decimal("1.00"), coordinator, before + 1)
 
 
 def test_a_grade_above_the_maximum_is_a_row_error(client, submitted, appraiser):

@@ -146,7 +146,11 @@ def test_the_later_of_two_saves_of_the_same_leaf_gets_a_conflict(client, unit_st
         "Chưa lưu gì: người khác đã lưu 1.1.1 sau khi đồng chí mở trang. Giá trị của họ hiển thị dưới giá trị của "
         "đồng chí; hãy kiểm tra rồi lưu lại."
     ]
-    assert "Trong lúc đó Nguyễn Văn An đã lưu lúc" in response.content.decode()
+    leaf.refresh_from_db()
+    assert (
+        "Trong lúc đó Nguyễn Văn An đã lưu tiêu chí 1.1.1 của Sở Tài chính lúc "
+        f"{timezone.localtime(leaf.updated_at):%H:%M %d/%m/%Y}: hãy xem nội dung đã lưu và nhập lại nếu cần."
+    ) in response.content.decode()
     assert row_state(leaf)[:2] == (Decimal("1.00"), Decimal("1.00"))
 
     # Saving again from the conflict page is a deliberate choice: it goes through.
