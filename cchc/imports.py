@@ -427,6 +427,7 @@ def import_table(resource: TableResource, dataset: tablib.Dataset, *, user=None,
 
 # -- widgets shared by the resources -------------------------------------------------------------------
 
+
 class CellError(ValueError):
     """A cell our widgets cannot read; its message is for people (translated), unlike Django's ValueErrors."""
 
