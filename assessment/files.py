@@ -130,7 +130,7 @@ def check_upload(upload) -> CheckedFile:
             check_archive(upload, ArchiveLimits.for_evidence())
         except ArchiveError as exc:
             raise EvidenceFileError(_("“%(name)s”: %(reason)s") % {"name": name, "reason": exc}) from exc
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError):
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
             pass  # not a readable archive: the content check below refuses it
         finally:
             upload.seek(0)

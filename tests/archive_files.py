@@ -10,7 +10,8 @@ import zipfile
 import openpyxl
 
 SHEET = "xl/worksheets/sheet1.xml"
-MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+MAIN = f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode()
 
 
 def _inline(text: str) -> bytes:
@@ -103,3 +104,65 @@ def _central_entries(data: bytearray):
     while offset != -1:
         yield offset
         offset = data.find(b"PK\x01\x02", offset + 4)
+
+
+def xlsx_with_shared_strings(texts: list[str]) -> bytes:
+    """A workbook whose header row uses the first three of ``texts``, kept in a shared-strings part."""
+    book = openpyxl.Workbook()
+    book.active.append(["Mã đơn vị"])
+    base = io.BytesIO()
+    book.save(base)
+    strings = "".join(f"<si><t>{text}</t></si>" for text in texts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.'
+                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+                )
+            elif item.filename == SHEET:
+                data = (
+                    MAIN
+                    + b'<row r="1">'
+                    + b"".join(
+                        f'<c r="{column}1" t="s"><v>{index}</v></c>'.encode() for index, column in enumerate("ABC")
+                    )
+                    + b"</row></sheetData></worksheet>"
+                )
+            dest.writestr(item.filename, data)
+        dest.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN_NS}">{strings}</sst>'.encode())
+    return out.getvalue()
+
+
+def xlsx_with_cell_styles(count: int, seed: int = 1) -> bytes:
+    """A workbook whose styles part holds ``count`` varied cell styles (so that it compresses as real ones do)."""
+    import random
+
+    choose = random.Random(seed)
+    book = openpyxl.Workbook()
+    book.active.append(["Mã đơn vị", "Tên đơn vị", "Khối"])
+    base = io.BytesIO()
+    book.save(base)
+    styles = "".join(
+        f'<xf numFmtId="{choose.randrange(160)}" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+        f'<alignment horizontal="{choose.choice(["left", "right", "center"])}" indent="{choose.randrange(9)}"/></xf>'
+        for _ in range(count)
+    ).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/styles.xml":
+                start, end = data.index(b"<cellXfs"), data.index(b"</cellXfs>")
+                data = data[:start] + f'<cellXfs count="{count}">'.encode() + styles + data[end:]
+            dest.writestr(item.filename, data)
+    return out.getvalue()

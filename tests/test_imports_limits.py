@@ -3,6 +3,7 @@
 The timings are printed (run with -s); the tests assert what keeps them short: how many rows were read.
 """
 
+import io
 import time
 
 import pytest
@@ -15,7 +16,7 @@ import cchc.imports
 from accounts.models import Unit
 from assessment.models import Score
 from cchc.imports import IMPORT_FORMATS, SCORE_IMPORT_FORMATS, TableFileError, read_table
-from tests.archive_files import bomb_xlsx, units_xlsx
+from tests.archive_files import bomb_xlsx, units_xlsx, xlsx_with_cell_styles, xlsx_with_shared_strings
 
 IMPORT_URL = reverse("admin:accounts_unit_import")
 TOO_MANY = "Tệp có hơn 20.000 dòng, vượt giới hạn cho phép của một lần nhập. Hãy chia thành các tệp nhỏ hơn."
@@ -224,3 +225,42 @@ def test_the_command_checks_the_size_before_reading_the_file(departments, tmp_pa
         "Tệp lớn hơn 1 MB, vượt giới hạn cho phép của một lần nhập. Hãy chia thành các tệp nhỏ hơn."
     )
     assert Unit.objects.count() == 0
+
+
+def test_a_workbook_with_more_shared_texts_than_its_rows_could_hold_is_refused(settings):
+    """Ten texts a row at most: openpyxl would read millions of tiny texts at 80 µs each."""
+    settings.IMPORT_MAX_ROWS = 5
+    header = ["Mã đơn vị", "Tên đơn vị", "Khối"]
+    assert read_table(xlsx_with_shared_strings(header + [f"t{n}" for n in range(57)]), "units.xlsx").headers == header
+    with pytest.raises(TableFileError) as refused:
+        read_table(xlsx_with_shared_strings(header + [f"t{n}" for n in range(58)]), "units.xlsx")
+    assert str(refused.value) == ("Tệp Excel chứa hơn 60 đoạn văn bản khác nhau, nhiều hơn mức một lần nhập có thể có.")
+
+
+def test_shared_texts_read_as_openpyxl_reads_them():
+    from openpyxl.reader.strings import read_string_table
+
+    xml = """<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+    <si><t>Sở Y tế</t></si>
+    <si><t xml:space="preserve">  có khoảng  </t></si>
+    <si><r><rPr><b/></rPr><t>Đậm</t></r><r><t xml:space="preserve"> thường</t></r></si>
+    <si><t>abc</t><rPh sb="0" eb="1"><t>phiên âm</t></rPh></si>
+    <si><t/></si>
+    <si><t>a_x005F_x000D_b</t></si>
+    </sst>""".encode()
+    texts = cchc.imports._shared_strings(io.BytesIO(xml), 100)
+    assert texts == ["Sở Y tế", "  có khoảng  ", "Đậm thường", "abc", "", "a_x000D_b"]
+    assert texts == list(read_string_table(io.BytesIO(xml)))
+
+
+def test_a_workbook_whose_styles_openpyxl_would_read_for_seconds_is_refused():
+    """100,000 cell styles (450 KB zipped) took openpyxl 43 s to read; parts it reads whole are kept small."""
+    assert read_table(xlsx_with_cell_styles(1_000), "units.xlsx").headers == ["Mã đơn vị", "Tên đơn vị", "Khối"]
+    content = xlsx_with_cell_styles(10_000)
+    assert len(content) < 100 * 1024
+    with pytest.raises(TableFileError) as refused:
+        read_table(content, "units.xlsx")
+    assert str(refused.value) == (
+        "Phần “xl/styles.xml” của tệp Excel lớn hơn 1 MB, trong khi việc nhập chỉ cần dữ liệu: "
+        "hãy chép dữ liệu sang một tệp Excel mới rồi thử lại."
+    )
