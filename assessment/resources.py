@@ -11,6 +11,7 @@ from accounts.models import Block, Unit
 from assessment.models import Criterion, EarlierResult, Framework, Method, RuleKind, Score
 from assessment.tree import Node, group_maxima, tree_problems
 from cchc.imports import (
+    SCORE_IMPORT_FORMATS,
     ChoiceWidget,
     CodeWidget,
     ImportProblem,
@@ -18,6 +19,7 @@ from cchc.imports import (
     PointsWidget,
     TableFileError,
     TableResource,
+    WholeNumberWidget,
     YesNoWidget,
 )
 
@@ -187,6 +189,7 @@ class PeriodScoreRows:
     """Rows of one period's score table, found by unit and criterion code; each pair once per file."""
 
     key_fields = ("unit", "criterion")
+    import_formats = SCORE_IMPORT_FORMATS  # a row per unit and criterion: the higher IMPORT_MAX_ROWS_SCORES
 
     no_period_message = _("Choose the period the grades belong to.")
 
@@ -402,7 +405,7 @@ class SurveyResource(PeriodScoreRows, TableResource):
 class EarlierResultResource(TableResource):
     """Results of years run before this system: year, block, unit, index_percent, rank."""
 
-    year = Field(attribute="year", column_name="Năm")
+    year = Field(attribute="year", column_name="Năm", widget=WholeNumberWidget())
     block = Field(
         attribute="block",
         column_name="Khối",
@@ -414,7 +417,7 @@ class EarlierResultResource(TableResource):
         widget=CodeWidget(Unit, not_found=_("there is no unit with code “%(value)s”.")),
     )
     index_percent = Field(attribute="index_percent", column_name="Chỉ số (%)", widget=PointsWidget())
-    rank = Field(attribute="rank", column_name="Xếp hạng")
+    rank = Field(attribute="rank", column_name="Xếp hạng", widget=WholeNumberWidget())
 
     required_fields = ("year", "block", "unit", "index_percent", "rank")
     key_fields = ("year", "unit")

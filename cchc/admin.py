@@ -3,13 +3,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 
-from cchc.imports import EXPORT_FORMATS, IMPORT_FORMATS, TableFileError
+from cchc.imports import EXPORT_FORMATS, IMPORT_FORMATS, TableFileError, check_import_size
 
 
 class CchcAdminSite(admin.AdminSite):
@@ -64,15 +65,33 @@ class ColumnExportForm(SelectableFieldsExportForm):
         return field.column_name if field else field_name
 
 
+class TableImportForm(ImportForm):
+    """The import form refuses a file over IMPORT_MAX_UPLOAD_MB before anything reads it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            check_import_size(upload.size)
+        except TableFileError as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
+
+
 class TableImportExportAdmin(ImportExportModelAdmin):
     """Imports preview with spreadsheet row numbers and save nothing when any row is invalid."""
 
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    import_form_class = TableImportForm
     import_template_name = "admin/cchc/import.html"
     export_template_name = "admin/cchc/export.html"
     from_encoding = "utf-8-sig"
     export_form_class = ColumnExportForm
+
+    def get_import_formats(self):
+        """The resource's own formats: they carry its row limit (grades and survey results allow more)."""
+        formats = getattr(self.resource_classes[0], "import_formats", self.import_formats)
+        return [format_class for format_class in formats if format_class().can_import()]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -15,8 +15,10 @@ class CoreConfig(AppConfig):
 
         from cchc import checks  # noqa: F401 - registers the deployment check of the secret key
         from cchc.db import register_sqlite_collation
+        from cchc.uploads import install as install_upload_name_marking
 
         connection_created.connect(register_sqlite_collation, dispatch_uid="cchc-vi-collation")
+        install_upload_name_marking()  # control characters in uploaded names are refused, not dropped
 
 
 class CchcAdminConfig(AdminConfig):

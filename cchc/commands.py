@@ -5,7 +5,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cchc.imports import ImportOutcome, TableFileError, TableResource, import_table, read_table
+from cchc.imports import (
+    ImportOutcome,
+    TableFileError,
+    TableResource,
+    check_import_size,
+    import_table,
+    read_table,
+)
 
 
 class TranslatedCommand(BaseCommand):
@@ -41,13 +48,13 @@ class TableImportCommand(TranslatedCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("File not found: %(path)s") % {"path": path})
+        resource = self.get_resource(**options)
         try:
-            dataset = read_table(path.read_bytes(), path.name)
+            check_import_size(path.stat().st_size)  # before the file is read into memory
+            dataset = read_table(path.read_bytes(), path.name, formats=resource.import_formats)
         except TableFileError as exc:
             raise CommandError(str(exc)) from exc
-        outcome = import_table(
-            self.get_resource(**options), dataset, user=self.get_user(**options), commit=not options["dry_run"]
-        )
+        outcome = import_table(resource, dataset, user=self.get_user(**options), commit=not options["dry_run"])
         if not outcome.ok:
             for problem in outcome.problems:
                 self.stderr.write(str(problem))

@@ -209,6 +209,14 @@ STORAGES = {
     },
 }
 EVIDENCE_MAX_UPLOAD_MB = env_int("EVIDENCE_MAX_UPLOAD_MB", 20)
+# Zip-based files (.docx, .xlsx, .odt …) that would inflate beyond these are refused as archive bombs.
+EVIDENCE_MAX_UNCOMPRESSED_MB = env_int("EVIDENCE_MAX_UNCOMPRESSED_MB", 100)
+ARCHIVE_MAX_RATIO = env_int("ARCHIVE_MAX_RATIO", 100)
+# Spreadsheet imports (admin and commands): no import may hold a web worker for long.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 5)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_ROWS_SCORES = env_int("IMPORT_MAX_ROWS_SCORES", 100_000)  # grades and survey results
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm
 
 from accounts.selectors import user_access
 from assessment.models import Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
@@ -29,7 +29,7 @@ from assessment.services import (
     framework_copy,
     period_open,
 )
-from cchc.admin import TableImportExportAdmin
+from cchc.admin import TableImportExportAdmin, TableImportForm
 from cchc.spreadsheets import CSVExport, XLSXExport
 
 
@@ -206,7 +206,7 @@ class FrameworkAdmin(admin.ModelAdmin):
         return response
 
 
-class CriterionImportForm(ImportForm):
+class CriterionImportForm(TableImportForm):
     framework = forms.ModelChoiceField(
         queryset=Framework.objects.filter(state=FrameworkState.DRAFT).select_related("block"),
         label=_("Framework (draft)"),

@@ -2,12 +2,13 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm
 
 from assessment.models import Period
+from cchc.admin import TableImportForm
 
 
-class PeriodImportForm(ImportForm):
+class PeriodImportForm(TableImportForm):
     period = forms.ModelChoiceField(queryset=Period.objects.filter(opened_at__isnull=False), label=_("Period"))
     field_order = ["period", "resource", "import_file", "format"]
 

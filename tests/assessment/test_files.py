@@ -109,3 +109,43 @@ def test_a_name_that_tries_to_name_a_path_is_refused(name):
 
 def test_the_vietnamese_name_is_kept_in_composed_form():
     assert clean_name("Ke\u0302\u0301 hoa\u0323ch.pdf") == "Kế hoạch.pdf"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a\ufffd.exe.pdf", "báo cáo\x1b.pdf", "hoa-don\u202efdp.pdf", "tab\there.pdf", "del\x7f.pdf", "c1\x85.pdf"],
+)
+def test_a_name_with_a_control_character_or_its_mark_is_refused(name):
+    with pytest.raises(EvidenceFileError) as error:
+        check_upload(NamedUpload(name, PDF_BYTES))
+    assert str(error.value) == "Tên tệp chứa ký tự điều khiển."
+
+
+def test_an_office_file_that_inflates_past_the_limit_is_refused_as_an_archive_bomb():
+    """The default limit (EVIDENCE_MAX_UNCOMPRESSED_MB = 100): a .docx whose XML inflates to 101 MB, in 0,5 MB."""
+    from tests.archive_files import bomb_docx
+
+    content = bomb_docx(101)
+    assert len(content) < 1024 * 1024
+    with pytest.raises(EvidenceFileError) as error:
+        check_upload(SimpleUploadedFile("quyết định.docx", content))
+    assert str(error.value) == (
+        "“quyết định.docx”: Khi giải nén, tệp sẽ chiếm hơn 100 MB: tệp bị từ chối vì nghi là bom nén."
+    )
+
+
+def test_an_office_file_compressed_beyond_the_ratio_is_refused(settings):
+    from tests.archive_files import bomb_docx
+
+    settings.ARCHIVE_MAX_RATIO = 50
+    with pytest.raises(EvidenceFileError) as error:
+        check_upload(SimpleUploadedFile("số liệu.docx", bomb_docx(2)))
+    assert str(error.value) == (
+        "“số liệu.docx”: Một phần của tệp được nén với tỉ lệ hơn 50:1: tệp bị từ chối vì nghi là bom nén."
+    )
+
+
+def test_an_office_file_within_the_limits_is_accepted(settings):
+    settings.EVIDENCE_MAX_UNCOMPRESSED_MB = 1
+    content = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>" * 50_000})
+    assert check_upload(SimpleUploadedFile("văn bản.docx", content)).kind == "docx"

@@ -236,3 +236,52 @@ def test_a_user_of_another_unit_gets_404_everywhere(client, assessment, unit_sta
     assert (leaf.declared_value, leaf.version) == (None, 0)
     assert Evidence.objects.count() == 1
     assert Document.objects.count() == 1
+
+
+def multipart_with_raw_filename(field: str, filename: bytes, content: bytes, fields=None) -> tuple[bytes, str]:
+    """A multipart body written by hand: the test client would clean the file name itself."""
+    boundary = "----cchc-raw-boundary"
+    parts = []
+    for name, value in (fields or {}).items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="'.encode()
+        + filename
+        + b'"\r\nContent-Type: application/pdf\r\n\r\n'
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("filename", [b"a\x00.exe.pdf", b"b\x1b.pdf", "c\u202efdp.pdf".encode()])
+def test_a_name_with_a_control_character_is_refused_not_renamed(
+    client, unit_staff, assessment, private_storage, filename
+):
+    client.force_login(unit_staff)
+    body, content_type = multipart_with_raw_filename("files", filename, PDF_BYTES)
+    response = client.generic(
+        "POST", upload_url(assessment, score_of(assessment, "1.1.1")), body, content_type=content_type
+    )
+    assert response.status_code == 302
+    assert messages_after(response) == ["Tiêu chí 1.1.1: Tên tệp chứa ký tự điều khiển."]
+    assert not Document.objects.exists()
+    assert not Evidence.objects.exists()
+    assert not list(Path(private_storage).rglob("*.*"))
+
+
+def test_an_archive_bomb_is_refused_through_the_page(client, unit_staff, assessment, private_storage, settings):
+    from tests.archive_files import bomb_docx
+
+    settings.EVIDENCE_MAX_UNCOMPRESSED_MB = 5
+    client.force_login(unit_staff)
+    response = client.post(
+        upload_url(assessment, score_of(assessment, "1.1.1")),
+        {"files": SimpleUploadedFile("quyết định.docx", bomb_docx(6))},
+    )
+    assert messages_after(response) == [
+        "Tiêu chí 1.1.1: “quyết định.docx”: Khi giải nén, tệp sẽ chiếm hơn 5 MB: tệp bị từ chối vì nghi là bom nén."
+    ]
+    assert not Document.objects.exists()
+    assert not list(Path(private_storage).rglob("*.*"))

@@ -243,3 +243,21 @@ def test_the_report_is_a_pdf_to_sign(client, unit_staff, assessment):
     assert response["Content-Disposition"] == 'attachment; filename="tu-danh-gia-so-tai-chinh-2024.pdf"'
     assert response.content.startswith(b"%PDF-")
     assert len(response.content) > 5000
+
+
+def test_a_signed_scan_named_with_a_nul_is_refused(client, unit_head, assessment):
+    from tests.assessment.test_views_evidence import multipart_with_raw_filename
+
+    complete(assessment, unit_head)
+    client.force_login(unit_head)
+    body, content_type = multipart_with_raw_filename(
+        "signed_report", b"bao-cao\x00.exe.pdf", PDF_BYTES, fields={"confirm": "on"}
+    )
+    response = client.generic(
+        "POST", reverse("assessment:assessment-submit", args=[assessment.pk]), body, content_type=content_type
+    )
+    response = client.get(response["Location"])
+    assert messages_of(response)[-1] == "Tên tệp chứa ký tự điều khiển."
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.signed_report) == ("draft", None)
+    assert not Document.objects.exists()
