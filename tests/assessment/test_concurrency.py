@@ -56,18 +56,18 @@ def test_two_queue_saves_of_one_row_at_the_same_instant(submitted, appraiser, co
     other page comes back with the conflict on the row, no success message, and nothing of it saved."""
     from unittest import mock
 
-    from django.test import Client
     from django.urls import reverse
     from django.utils import timezone
 
     import assessment.admin.scores as queue_admin
     from tests.assessment.test_admin_appraisal import queue_data
+    from tests.second_factor import VerifiedClient
 
     queue = reverse("admin:assessment_score_changelist")
     leaf, other = score_of(submitted, "1.1.1"), score_of(submitted, "1.1.2")
     clients, pages = {}, {}
     for user in (appraiser, coordinator):
-        clients[user.username] = Client()
+        clients[user.username] = VerifiedClient()  # staff pass the second factor, as in the admin
         clients[user.username].force_login(user)
         pages[user.username] = clients[user.username].get(queue)
     changes = {
