@@ -16,7 +16,7 @@ from assessment.models import (
     PublishedUnit,
     Score,
 )
-from assessment.services.results import period_results
+from assessment.services.results import period_results, survey_points_set
 from tests.assessment.conftest import add_entry, approve_all, mini_framework, open_period, publish, set_scores
 from tests.factories import UnitFactory
 
@@ -255,3 +255,124 @@ def test_two_blocks_rank_on_their_own(graded_period, districts, coordinator, age
         ("departments", [(1, "so-du-lich"), (2, "so-cong-thuong"), (2, "so-xay-dung"), (4, "so-y-te")], D("83.76")),
         ("districts", [(1, "quan-ba-dinh"), (2, "quan-hoan-kiem")], D("21.88")),  # (37,50 + 6,25) / 2 = 21,875
     ]
+
+
+# -- the block's averages and each unit's weakest criteria ---------------------------------------------------------
+
+
+def test_the_block_average_is_the_mean_of_the_shown_values_not_of_the_four_place_values(departments, agencies):
+    """Worked by hand on the mini framework (1.1: 4, 1.2: 8, 2.1: 5, 2.2: 5, 3.1: 10 points).
+
+    Sở Y tế: 4 + 6,01 + 5 + 3,03 + 10 = 28,04 / 32 = 87,625 % → stored 87,6250, shown 87,63.
+    Sở Xây dựng (2.1 N/A): 4 + 5,02 + 0 + 10 = 19,02 / 27 = 70,4444 %, shown 70,44.
+    Mean of the shown values: (87,63 + 70,44) / 2 = 79,035 → 79,04; of the 4-place values 79,0347 → 79,03.
+    Field 1: 10,01 / 12 = 83,4167 (83,42) and 9,02 / 12 = 75,1667 (75,17):
+    (83,42 + 75,17) / 2 = 79,295 → 79,30; of the 4-place values 79,2917 → 79,29.
+    """
+    framework = mini_framework(departments)
+    y_te = UnitFactory(code="so-y-te", name="Sở Y tế", block=departments)
+    xay_dung = UnitFactory(code="so-xay-dung", name="Sở Xây dựng", block=departments)
+    period = open_period(framework, year=2023, units=[y_te, xay_dung])
+    by_unit = {a.unit_id: a for a in Assessment.objects.filter(period=period)}
+    set_scores(by_unit[y_te.pk], {"1.1": D("4"), "1.2": D("6.01"), "2.1": D("5"), "2.2": D("3.03"), "3.1": D("10")})
+    set_scores(by_unit[xay_dung.pk], {"1.1": D("4"), "1.2": D("5.02"), "2.2": D("0"), "3.1": D("10")}, na=["2.1"])
+
+    (block,) = period_results(period)
+    assert [(row.unit_code, row.result.index, row.result.shown_index) for row in block.units] == [
+        ("so-y-te", D("87.6250"), D("87.63")),
+        ("so-xay-dung", D("70.4444"), D("70.44")),
+    ]
+    assert block.average == D("79.04")
+    assert [(code, block.field_average(code)) for code, _title in block.fields] == [
+        ("1", D("79.30")),
+        ("2", D("40.15")),  # (80,30 + 0) / 2
+        ("3", D("100.00")),
+    ]
+
+
+def test_a_unit_that_lost_nothing_has_no_weakest_criteria(graded_period):
+    (block,) = period_results(graded_period)
+    du_lich = next(row for row in block.units if row.unit_code == "so-du-lich")
+    assert du_lich.result.shown_index == D("100.00")
+    assert du_lich.weakest == []
+
+
+def test_weakest_criteria_most_points_lost_first_ties_in_framework_order(graded_period):
+    """Sở Xây dựng loses 3,62 on 1.2, then exactly 1 point on 1.1, 2.2 and 3.1: those three in framework order."""
+    set_scores(
+        Assessment.objects.get(period=graded_period, unit__code="so-xay-dung"),
+        {"1.1": D("3"), "1.2": D("4.38"), "2.2": D("4"), "3.1": D("9")},
+    )
+    (block,) = period_results(graded_period)
+    xay_dung = next(row for row in block.units if row.unit_code == "so-xay-dung")
+    assert xay_dung.weakest == [
+        ("1.2", "Kiểm tra CCHC", D("8"), D("4.38")),
+        ("1.1", "Kế hoạch CCHC", D("4"), D("3")),
+        ("2.2", "Công khai thủ tục", D("5"), D("4")),
+        ("3.1", "Khảo sát sự hài lòng", D("10"), D("9")),
+    ]
+
+
+# -- the survey results: Home Affairs' own service refuses what the import would refuse -------------------------
+
+
+def _survey_state(period):
+    return sorted(
+        Score.objects.filter(assessment__period=period, criterion__code__in=["3.1", "1.1"]).values_list(
+            "assessment__unit__code", "criterion__code", "survey_points", "version"
+        )
+    )
+
+
+def _survey_leaf(period, unit_code, code="3.1"):
+    return Score.objects.get(assessment__period=period, assessment__unit__code=unit_code, criterion__code=code)
+
+
+def test_survey_points_are_set_by_home_affairs_from_0_to_the_maximum(graded_period, coordinator):
+    y_te, du_lich, xay_dung = (_survey_leaf(graded_period, code) for code in ("so-y-te", "so-du-lich", "so-xay-dung"))
+    assert survey_points_set(actor=coordinator, rows=[(y_te.pk, D("0")), (du_lich.pk, D("10")), (xay_dung.pk, None)])
+    assert [
+        (score.survey_points, score.version, score.updated_by)
+        for score in Score.objects.filter(pk__in=[y_te.pk, du_lich.pk, xay_dung.pk]).order_by("assessment__unit__code")
+    ] == [(D("10.00"), 1, coordinator), (None, 1, coordinator), (D("0.00"), 1, coordinator)]
+    record = Score.history.filter(id=y_te.pk).first()
+    assert (record.history_user, record.history_change_reason, record.survey_points) == (coordinator, "survey", D("0"))
+
+
+@pytest.mark.parametrize(
+    ("points", "code", "message"),
+    [
+        (D("-0.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10,00."),
+        (D("10.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10,00."),
+        (D("3"), "1.1", "Tiêu chí 1.1 không phải là tiêu chí điều tra xã hội học."),
+    ],
+)
+def test_the_survey_service_refuses_bad_points_and_other_criteria_and_saves_nothing(
+    graded_period, coordinator, points, code, message
+):
+    before = _survey_state(graded_period)
+    good = _survey_leaf(graded_period, "so-y-te")
+    bad = _survey_leaf(graded_period, "so-du-lich", code)
+    with pytest.raises(ValidationError) as error:
+        survey_points_set(actor=coordinator, rows=[(good.pk, D("5")), (bad.pk, points)])
+    assert error.value.messages == [message]
+    assert _survey_state(graded_period) == before
+
+
+def test_the_survey_service_refuses_a_criterion_that_does_not_exist(graded_period, coordinator):
+    before = _survey_state(graded_period)
+    good = _survey_leaf(graded_period, "so-y-te")
+    with pytest.raises(ValidationError) as error:
+        survey_points_set(actor=coordinator, rows=[(good.pk, D("5")), (999999, D("5"))])
+    assert error.value.messages == ["Các tiêu chí này không tồn tại."]
+    assert _survey_state(graded_period) == before
+
+
+def test_only_home_affairs_sets_survey_points(graded_period, appraiser, council_member, unit_staff):
+    before = _survey_state(graded_period)
+    leaf = _survey_leaf(graded_period, "so-y-te")
+    for user in (appraiser, council_member, unit_staff):
+        with pytest.raises(PermissionDenied) as error:
+            survey_points_set(actor=user, rows=[(leaf.pk, D("5"))])
+        assert str(error.value) == "Chỉ Sở Nội vụ được nhập kết quả điều tra xã hội học."
+    assert _survey_state(graded_period) == before
