@@ -50,6 +50,10 @@ def main() -> int:
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
         codes = json.loads(meta.read_text())["exit_code_by_key"]
+        pending = [name for name, code in codes.items() if code is None]
+        if pending:
+            print(f"{module}: {len(pending)} of {len(codes)} mutants not run yet (an interrupted `mutmut run`)")
+            codes = {name: code for name, code in codes.items() if code is not None}
         killed = sum(1 for code in codes.values() if code in KILLED)
         survivors, equivalent = [], 0
         for name, code in sorted(codes.items()):
@@ -69,7 +73,7 @@ def main() -> int:
         score = 100.0 * killed / counted if counted else 100.0
         print(f"{module:<32} {len(codes):>7} {killed:>7} {len(survivors):>8} {equivalent:>10} {score:>6.1f}%")
         survivors_by_module[module] = survivors
-        if score < TARGET:
+        if score < TARGET or pending:
             failing.append(module)
     for module, survivors in survivors_by_module.items():
         if survivors:

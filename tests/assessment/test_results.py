@@ -260,7 +260,9 @@ def test_two_blocks_rank_on_their_own(graded_period, districts, coordinator, age
 # -- the block's averages and each unit's weakest criteria ---------------------------------------------------------
 
 
-def test_the_block_average_is_the_mean_of_the_shown_values_not_of_the_four_place_values(departments, agencies):
+def test_the_block_average_is_the_mean_of_the_shown_values_not_of_the_four_place_values(
+    departments, agencies, coordinator
+):
     """Worked by hand on the mini framework (1.1: 4, 1.2: 8, 2.1: 5, 2.2: 5, 3.1: 10 points).
 
     Sở Y tế: 4 + 6,01 + 5 + 3,03 + 10 = 28,04 / 32 = 87,625 % → stored 87,6250, shown 87,63.
@@ -287,6 +289,18 @@ def test_the_block_average_is_the_mean_of_the_shown_values_not_of_the_four_place
         ("1", D("79.30")),
         ("2", D("40.15")),  # (80,30 + 0) / 2
         ("3", D("100.00")),
+    ]
+    approve_all(period)
+    (published,) = PublishedBlock.objects.filter(publication=publish(period, coordinator))
+    assert published.average == D("79.04")
+    assert [(f.code, f.title, f.average, f.order) for f in published.fields.order_by("order")] == [
+        ("1", "Công tác chỉ đạo, điều hành", D("79.30"), 0),
+        ("2", "Cải cách thủ tục hành chính", D("40.15"), 1),
+        ("3", "Sự hài lòng của người dân", D("100.00"), 2),
+    ]
+    assert [row.field_indices(["3", "1", "4"]) for row in block.units] == [
+        [D("100.0000"), D("83.4167"), None],
+        [D("100.0000"), D("75.1667"), None],
     ]
 
 
@@ -376,3 +390,68 @@ def test_only_home_affairs_sets_survey_points(graded_period, appraiser, council_
             survey_points_set(actor=user, rows=[(leaf.pk, D("5"))])
         assert str(error.value) == "Chỉ Sở Nội vụ được nhập kết quả điều tra xã hội học."
     assert _survey_state(graded_period) == before
+
+
+# -- bonus and penalty entries ---------------------------------------------------------------------------------
+
+
+def _entry(assessment, code, points, framework=None):
+    from assessment.models import Adjustment, Criterion
+
+    criterion = Criterion.objects.get(framework=framework or assessment.framework, code=code)
+    return Adjustment(assessment=assessment, criterion=criterion, points=points, reason="Khen thưởng")
+
+
+@pytest.mark.parametrize(
+    ("code", "points", "errors"),
+    [
+        ("9.1", D("2"), None),  # up to the leaf's maximum
+        ("9.2", D("3"), None),
+        ("9.1", None, None),
+        ("9.1", D("2.01"), {"points": ["Tiêu chí này tối đa 2,00 điểm."]}),
+        ("9.2", D("3.50"), {"points": ["Tiêu chí này tối đa 3,00 điểm."]}),
+        ("1.1", D("1"), {"criterion": ["Chọn một tiêu chí điểm thưởng hoặc điểm trừ thuộc bộ chỉ số của đơn vị."]}),
+        ("3.1", D("1"), {"criterion": ["Chọn một tiêu chí điểm thưởng hoặc điểm trừ thuộc bộ chỉ số của đơn vị."]}),
+    ],
+)
+def test_an_entry_is_a_bonus_or_penalty_of_the_units_framework_within_its_maximum(graded_period, code, points, errors):
+    from assessment.services.results import adjustment_check
+
+    entry = _entry(Assessment.objects.get(period=graded_period, unit__code="so-y-te"), code, points)
+    if errors is None:
+        adjustment_check(entry)
+        return
+    with pytest.raises(ValidationError) as error:
+        adjustment_check(entry)
+    assert error.value.message_dict == errors
+
+
+def test_an_entry_of_another_frameworks_bonus_is_refused(graded_period, districts):
+    from assessment.services.results import adjustment_check
+
+    other = mini_framework(districts, name="Bộ chỉ số khối quận")
+    entry = _entry(Assessment.objects.get(period=graded_period, unit__code="so-y-te"), "9.1", D("1"), other)
+    with pytest.raises(ValidationError) as error:
+        adjustment_check(entry)
+    assert error.value.message_dict == {
+        "criterion": ["Chọn một tiêu chí điểm thưởng hoặc điểm trừ thuộc bộ chỉ số của đơn vị."]
+    }
+
+
+def test_publishing_records_each_approved_units_move_once_and_touches_no_other_period(
+    graded_period, coordinator, departments, agencies
+):
+    other_unit = UnitFactory(code="so-noi-vu-khac", name="Sở Khác", block=departments)
+    other = open_period(mini_framework(departments, name="Bộ chỉ số 2024"), year=2024, units=[other_unit])
+    approve_all(other)
+    publish(graded_period, coordinator)
+    events = AssessmentEvent.objects.filter(assessment__period=graded_period).order_by("assessment__unit__code")
+    assert list(events.values_list("assessment__unit__code", "from_status", "to_status", "actor", "reason")) == [
+        (code, "approved", "published", coordinator.pk, "Công bố theo quyết định 1234/QĐ-UBND (phiên bản 1)")
+        for code in ["so-cong-thuong", "so-du-lich", "so-xay-dung", "so-y-te"]
+    ]
+    # A corrected version changes no state: the units are published already, nothing is recorded again.
+    publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Đính chính")
+    assert AssessmentEvent.objects.filter(assessment__period=graded_period).count() == 4
+    assert list(Assessment.objects.filter(period=other).values_list("status", flat=True)) == ["approved"]
+    assert not AssessmentEvent.objects.filter(assessment__period=other).exists()

@@ -209,6 +209,9 @@ def test_who_may_make_each_move(
 @pytest.mark.parametrize(("from_status", "to"), [("submitted", "draft"), ("under_appraisal", "draft")])
 def test_a_reopening_needs_a_reason_other_moves_do_not(assessment, coordinator, appraiser, from_status, to):
     assessment.status = from_status
+    with pytest.raises(ValidationError) as error:
+        assert_can_transition(assessment, to, coordinator)  # no reason given at all
+    assert error.value.messages == [NEEDS_A_REASON]
     for reason in ("", "   "):
         with pytest.raises(ValidationError) as error:
             assert_can_transition(assessment, to, coordinator, reason)
@@ -241,6 +244,13 @@ def test_a_move_is_saved_with_its_fields_and_recorded(assessment, unit_head, coo
     assert list(
         AssessmentEvent.objects.order_by("pk").values_list("from_status", "to_status", "actor__username", "reason")
     ) == [("draft", "submitted", "lanhdao", ""), ("submitted", "draft", "noivu", "Bổ sung hồ sơ")]
+
+
+def test_a_move_saves_the_status_and_the_named_fields_only(assessment, unit_head):
+    assessment.deadline_extended_to = timezone.localdate() + timedelta(days=4)  # changed, but not named
+    transition(assessment, "submitted", unit_head)
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert (stored.status, stored.deadline_extended_to) == ("submitted", None)
 
 
 def test_a_refused_move_changes_and_records_nothing(assessment, unit_staff):
