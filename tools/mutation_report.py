@@ -6,7 +6,7 @@ score for each mutated module with every surviving mutant's diff, and exits 1 wh
 """
 
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -30,14 +30,16 @@ def load_equivalents() -> dict[str, tuple[str, str]]:
     return equivalents
 
 
-def diff_of(name: str) -> str:
-    shown = subprocess.run(  # noqa: S603 - our own interpreter and a mutant name from mutmut's own files
-        [sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    return "\n".join(line for line in shown.stdout.splitlines() if line[:1] in "+-@" and line[:3] not in ("---", "+++"))
+def diff_of(name: str, module: str) -> str:
+    """The mutant's changed lines, as `mutmut show` prints them (mutmut's own function, in this process)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    diff = get_diff_for_mutant(name, path=module)
+    return "\n".join(line for line in diff.splitlines() if line[:1] in "+-@" and line[:3] not in ("---", "+++"))
 
 
 def main() -> int:
+    os.chdir(ROOT)  # mutmut reads its configuration and results relative to the project
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
     if not metas:
         print("No mutation results: run `make mutation` first.")
@@ -59,7 +61,7 @@ def main() -> int:
         for name, code in sorted(codes.items()):
             if code in KILLED:
                 continue
-            diff = diff_of(name)
+            diff = diff_of(name, module)
             if name in equivalents:
                 mutated, _reason = equivalents[name]
                 used.add(name)

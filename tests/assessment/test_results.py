@@ -455,3 +455,27 @@ def test_publishing_records_each_approved_units_move_once_and_touches_no_other_p
     assert AssessmentEvent.objects.filter(assessment__period=graded_period).count() == 4
     assert list(Assessment.objects.filter(period=other).values_list("status", flat=True)) == ["approved"]
     assert not AssessmentEvent.objects.filter(assessment__period=other).exists()
+
+
+def test_a_field_that_is_itself_a_leaf_is_its_own_field(departments, agencies):
+    """Field 4 has no sub-criteria: its code has no dot, and it still counts as field 4."""
+    from assessment.models import Framework
+    from assessment.services import framework_activate
+    from tests.assessment.conftest import MINI_FRAMEWORK, import_rows
+
+    framework = Framework.objects.create(block=departments, name="Bộ chỉ số có lĩnh vực một tiêu chí", first_year=2020)
+    leaf_field = ["4", "Hiệu quả phục vụ", "5", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""]
+    outcome = import_rows(framework, [*MINI_FRAMEWORK[:9], leaf_field, *MINI_FRAMEWORK[9:]])
+    assert outcome.ok, outcome.problems
+    framework_activate(framework=framework)
+    unit = UnitFactory(code="so-y-te", name="Sở Y tế", block=departments)
+    period = open_period(framework, year=2023, units=[unit])
+    set_scores(Assessment.objects.get(period=period), {"1.1": D("4"), "3.1": D("5"), "4": D("2.50")})
+    (block,) = period_results(period)
+    assert [(f.code, f.achieved, f.maximum, f.index) for f in block.units[0].result.fields] == [
+        ("1", D("4"), D("12"), D("33.3333")),
+        ("2", D("0"), D("10"), D("0.0000")),
+        ("3", D("5"), D("10"), D("50.0000")),
+        ("4", D("2.50"), D("5"), D("50.0000")),
+    ]
+    assert [code for code, _title in block.fields] == ["1", "2", "3", "4"]
