@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n auto
 PORT ?= 8000
 
-.PHONY: run test setup lint messages catalogue clean
+.PHONY: run test setup lint messages catalogue clean mutation
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,16 @@ run: setup
 test: setup
 	$(DEV_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Mutation testing of the rules (scoring, workflow, results), slow: not part of `make test` (README).
+MUTATION_CHILDREN ?= 2
+mutation: setup
+	rm -rf mutants
+	$(DEV_ENV) $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN)
+	$(PY) tools/mutation_report.py
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 mutants

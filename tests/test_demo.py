@@ -83,7 +83,35 @@ def test_the_demo_year_2023_is_approved_and_can_be_published_and_read(db, settin
     assert page.status_code == 200
     html = page.content.decode()
     assert "Thay đổi thứ hạng" in html and "Mức tăng, giảm so với năm 2022." in html
-    assert client.get(reverse("public:results-unit", args=[2023, "so-tai-chinh"])).status_code == 200
+    unit_page = client.get(reverse("public:results-unit", args=[2023, "so-tai-chinh"]))
+    assert unit_page.status_code == 200
+    _assert_the_unit_page_shows_its_published_result(unit_page.content.decode(), period)
+
+
+def _assert_the_unit_page_shows_its_published_result(html, period):
+    """Sở Tài chính's page says what the snapshot holds: its rank, index, each field, its totals."""
+    from assessment.models import PublishedUnit
+    from assessment.templatetags.results import compact, percent, points
+
+    unit = PublishedUnit.objects.select_related("block").get(publication__period=period, unit_code="so-tai-chinh")
+    assert '<h1 class="h3">Sở Tài chính</h1>' in html
+    departments = Assessment.objects.filter(period=period, unit__block__code="departments").count()
+    assert (unit.block.name, unit.block.units) == ("Khối Sở, ban, ngành", departments)
+    assert 1 <= unit.rank <= departments
+    assert unit.total == unit.appraised + unit.survey + unit.bonus - unit.penalty
+    assert f"Khối Sở, ban, ngành: xếp thứ {unit.rank}/{departments}, chỉ số {percent(unit.shown_index)}." in html
+    fields = list(unit.fields.order_by("order"))
+    assert [field.code for field in fields] == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    for field in fields:
+        assert (
+            f"Lĩnh vực {field.code}: {points(field.achieved)}/{compact(field.maximum)} điểm, đạt {percent(field.index)}"
+            in html
+        )
+    assert (
+        f"Thẩm định {points(unit.appraised)} + điều tra xã hội học {points(unit.survey)} + điểm thưởng "
+        f"{points(unit.bonus)} − điểm trừ {points(unit.penalty)} = {points(unit.total)}/{points(unit.maximum)} điểm."
+        in html
+    )
 
 
 def test_the_demo_staff_have_fixed_authenticators_and_the_code_command_prints_their_code(db, capsys, settings):

@@ -353,6 +353,8 @@ def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
         score.pk: score
         for score in Score.objects.select_for_update().filter(pk__in=[pk for pk, _ in rows]).select_related("criterion")
     }
+    if len(scores) != len({pk for pk, _points in rows}):
+        raise ValidationError(_("These criteria do not exist."))
     changed = []
     for score_id, points in rows:
         score = scores[score_id]
@@ -361,7 +363,7 @@ def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
         if points is not None and not (0 <= points <= score.max_points):
             raise ValidationError(
                 _("The survey points of %(code)s must be between 0 and %(max)s.")
-                % {"code": score.criterion.code, "max": score.max_points}
+                % {"code": score.criterion.code, "max": number_format(score.max_points, 2)}
             )
         score.survey_points = points
         score.version += 1

@@ -252,10 +252,29 @@ def test_reopen_from_the_admin_needs_a_reason_and_a_date(client, submitted, coor
         "reason": ["Trường này là bắt buộc."],
         "until": ["Trường này là bắt buộc."],
     }
-    until = (timezone.localdate() + timezone.timedelta(days=3)).strftime("%d/%m/%Y")
-    assert client.post(round_url(submitted, "reopen"), {"reason": "Bổ sung hồ sơ", "until": until}).status_code == 302
+    from assessment.models import AssessmentEvent
+    from assessment.workflow import self_assessment_window
+
     submitted.refresh_from_db()
-    assert submitted.status == "draft"
+    assert (submitted.status, submitted.deadline_extended_to) == ("submitted", None)
+    period = submitted.period
+    period.self_assessment_closes = timezone.localdate() - timezone.timedelta(days=1)  # the window has closed
+    period.save()
+    until = timezone.localdate() + timezone.timedelta(days=3)
+    response = client.post(round_url(submitted, "reopen"), {"reason": "Bổ sung hồ sơ", "until": f"{until:%d/%m/%Y}"})
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.deadline_extended_to) == ("draft", until)
+    event = AssessmentEvent.objects.filter(assessment=submitted).latest("pk")
+    assert (event.from_status, event.to_status, event.actor, event.reason) == (
+        "submitted",
+        "draft",
+        coordinator,
+        "Bổ sung hồ sơ",
+    )
+    # The unit writes again until the new date, and no longer after it.
+    assert (self_assessment_window(submitted).open, self_assessment_window(submitted).closes) == (True, until)
+    assert not self_assessment_window(submitted, until + timezone.timedelta(days=1)).open
 
 
 def test_bulk_return_action(client, submitted, appraisers, coordinator):

@@ -35,6 +35,9 @@ TIERS_2_1 = Rule("tiers", tiers=(Tier(D("100"), D("3")), Tier(D("90"), D("2")), 
         (Rule("ratio", target=D("100")), D("87.5"), D("2"), D("1.75")),
         (Rule("ratio", target=D("50")), D("12.5"), D("3"), D("0.75")),
         (Rule("ratio", target=D("8")), D("1"), D("1"), D("0.13")),  # 0.125 → 0.13, half-up not banker's
+        (Rule("ratio", target=D("30")), D("0"), D("1"), D("0.00")),  # nothing done: nothing earned
+        (Rule("ratio", target=D("30")), D("0.5"), D("3"), D("0.05")),  # 3 × 0,5 / 30 = 0,05: below 1 counts as is
+        (Rule("ratio", target=D("30")), D("-15"), D("1"), D("0.00")),  # a negative declaration is worth 0, not less
         # count: min(count × per_item, max) (framework-sample 1.5)
         (Rule("count", per_item=D("0.75")), D("0"), D("1.5"), D("0.00")),
         (Rule("count", per_item=D("0.75")), D("1"), D("1.5"), D("0.75")),

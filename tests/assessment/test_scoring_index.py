@@ -218,3 +218,28 @@ def test_the_average_lies_between_the_lowest_and_the_highest(values):
     result = average(values)
     assert min(values) <= result <= max(values)
     assert result == result.quantize(D("0.01"))
+
+
+def test_entries_below_one_point_count_as_they_are_and_negative_entries_count_nothing():
+    leaves = [
+        LeafScore("1.1", "appraisal", D("10"), D("8")),
+        LeafScore("9.1", "bonus", D("2"), D("0.50")),
+        LeafScore("9.1", "bonus", D("2"), D("-1.00")),  # a wrong negative entry does not eat the bonus
+        LeafScore("9.2", "penalty", D("3"), D("0.25")),
+    ]
+    result = unit_result(leaves)
+    assert (result.bonus, result.penalty, result.total) == (D("0.50"), D("0.25"), D("8.25"))
+
+
+def test_without_entries_bonus_and_penalty_are_decimal_zeros():
+    result = unit_result([LeafScore("1.1", "appraisal", D("4"), D("3"))])
+    assert [(value, type(value)) for value in (result.bonus, result.penalty)] == [(D(0), D), (D(0), D)]
+
+
+def test_fields_come_in_numeric_order_not_text_order():
+    leaves = [
+        LeafScore("10.1", "appraisal", D("2"), D("1")),
+        LeafScore("2.1", "appraisal", D("4"), D("4")),
+        LeafScore("1.1", "appraisal", D("5"), D("0")),
+    ]
+    assert [field.code for field in unit_result(leaves).fields] == ["1", "2", "10"]

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.models import AssessmentEvent, Document, Evidence, Score
+from assessment.models import AssessmentEvent, Criterion, Document, Evidence, Score
 from assessment.services import ScoreInput, evidence_upload, score_save
 from assessment.workflow import transition
 from tests.assessment.conftest import PDF_BYTES, PNG_BYTES, complete, score_of
@@ -235,14 +235,57 @@ def test_the_head_submits_the_explanation_then_it_is_read_only(client, unit_head
     assert score_of(returned, "1.1.1").explanation == ""
 
 
-def test_the_report_is_a_pdf_to_sign(client, unit_staff, assessment):
+def test_the_report_is_a_pdf_to_sign(client, unit_staff, assessment, tmp_path):
+    """Read back with pdftotext (poppler-utils): the unit, the year, each field with its maximum, every criterion."""
+    import subprocess
+
+    complete(assessment, unit_staff)
+    leaf = score_of(assessment, "1.1.2")
+    score_save(
+        assessment=assessment,
+        user=unit_staff,
+        rows=[
+            ScoreInput(
+                score_id=leaf.pk,
+                version=leaf.version,
+                declared_value=Decimal("85"),
+                self_points=Decimal("0.75"),
+                no_evidence_reason="Hồ sơ giấy lưu tại đơn vị",
+            )
+        ],
+    )
     client.force_login(unit_staff)
     response = client.get(reverse("assessment:assessment-report", args=[assessment.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="tu-danh-gia-so-tai-chinh-2024.pdf"'
-    assert response.content.startswith(b"%PDF-")
-    assert len(response.content) > 5000
+    (tmp_path / "report.pdf").write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    for expected in [
+        "SỞ TÀI CHÍNH Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2024",
+        "Bộ chỉ số khối Sở",
+        "1 Công tác chỉ đạo, điều hành cải cách hành chính 10,00",
+        "1.1 Kế hoạch CCHC năm 2,50",
+        "1.1.1 Ban hành kế hoạch CCHC năm đúng thời hạn 1,00 1,00 Hồ sơ giấy lưu tại đơn vị",
+        "1.1.2 Mức độ hoàn thành kế hoạch CCHC năm 1,50 85 0,75 Hồ sơ giấy lưu tại đơn vị",
+        "1.6 Đánh giá của đại biểu, lãnh đạo về công tác chỉ đạo, điều hành CCHC 2,00 điều tra",
+        "2 Cải cách thể chế 10,00",
+        "4 Cải cách tổ chức bộ máy hành chính nhà nước 8,00",
+        "9.2 Điểm trừ: vi phạm bị cấp có thẩm quyền phê bình, xử lý 3,00",
+        # 70 appraisal points less 0,75 lost on 1.1.2: 69,25 / 70 = 98,93 %
+        "Phần thẩm định, theo điểm tự đánh giá: 69,25 / 70,00 (98,93%). Đã chấm 33/33 tiêu chí.",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+    ]:
+        assert expected in lines
+    codes = list(
+        Criterion.objects.filter(framework=assessment.framework).order_by("order").values_list("code", flat=True)
+    )
+    assert len(codes) == 54
+    assert [line.split()[0] for line in lines if line.split()[0] in set(codes)] == codes  # each once, in order
 
 
 def test_a_signed_scan_named_with_a_nul_is_refused(client, unit_head, assessment):
