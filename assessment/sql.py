@@ -8,7 +8,7 @@ twin gives, leaf by leaf and unit by unit, on PostgreSQL and on SQLite.
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, Round, RowNumber
 
 from assessment.models import Method
 
@@ -51,12 +51,15 @@ def counted_filter() -> Q:
     )
 
 
-def lost_points_expression() -> ExpressionWrapper:
+def lost_points_expression() -> Round:
     """The points a counted leaf lost: its maximum minus its scored points (a leaf lost points when > 0).
 
+    Rounded to the 2 places: exact already in PostgreSQL; SQLite subtracts in floating point (1.97 − 1.91 gave
+    0.0600000000000001), which put wrong values and a wrong order of ties into the weakest leaves.
     Python twin: selectors.lost_points (LostPoints.lost of each leaf row).
     """
-    return ExpressionWrapper(F("criterion__max_points") - scored_points_expression(), output_field=POINTS)
+    difference = ExpressionWrapper(F("criterion__max_points") - scored_points_expression(), output_field=POINTS)
+    return Round(difference, 2, output_field=POINTS)
 
 
 def weakest_position_window(lost: str = "lost") -> Window:
