@@ -122,6 +122,7 @@ class LeafScore:
 
     @property
     def field(self) -> str:
+        """The top-level code ("1" for "1.3.1") of plain data; criteria read the column Criterion.field_code."""
         return self.code.split(".", 1)[0]
 
 

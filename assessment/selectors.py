@@ -173,7 +173,7 @@ def assessment_missing(assessment) -> list[MissingItem]:
             reason = _("no self score and not marked “not applicable”.")
         else:
             reason = _("evidence is required: attach a document or write why there is none.")
-        missing.append(MissingItem(score.pk, code.split(".")[0], code, reason))
+        missing.append(MissingItem(score.pk, score.criterion.field_code, code, reason))
     return missing
 
 
@@ -224,10 +224,10 @@ def assessment_fields(assessment) -> list[FieldSection]:
             "order"
         )
     }
-    for code, method, self_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__code", "criterion__method", "self_points", "is_na"
+    for field_code, method, self_points, is_na in Score.objects.filter(assessment=assessment).values_list(
+        "criterion__field_code", "criterion__method", "self_points", "is_na"
     ):
-        section = fields.get(code.split(".")[0])
+        section = fields.get(field_code)
         if section is None or method != Method.APPRAISAL:
             continue
         section.total += 1
@@ -529,7 +529,7 @@ def lost_points(assessment) -> list[LostPoints]:
             else:
                 comment = score.appraised_comment
         if points < score.max_points:
-            field_code = criterion.code.split(".", 1)[0]
+            field_code = criterion.field_code
             rows.append(
                 LostPoints(
                     criterion.code,
@@ -544,7 +544,7 @@ def lost_points(assessment) -> list[LostPoints]:
     for entry in Adjustment.objects.filter(assessment=assessment, criterion__method=Method.PENALTY).select_related(
         "criterion"
     ):
-        field_code = entry.criterion.code.split(".", 1)[0]
+        field_code = entry.criterion.field_code
         rows.append(
             LostPoints(
                 entry.criterion.code,

@@ -207,7 +207,7 @@ def evidence_add(request, pk, score_id):
     score = get_object_or_404(
         Score.objects.select_related("criterion", "assessment__unit"), pk=score_id, assessment=assessment
     )
-    back = f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={score.criterion.code.split('.')[0]}"
+    back = f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={score.criterion.field_code}"
     form = EvidenceForm(request.POST)
     files = request.FILES.getlist("files")
     if not form.is_valid():
@@ -259,12 +259,10 @@ def evidence_delete(request, pk, evidence_id):
         pk=evidence_id,
         score__assessment=assessment,
     )
-    code = evidence.score.criterion.code
+    code, field_code = evidence.score.criterion.code, evidence.score.criterion.field_code
     evidence_remove(evidence=evidence, user=request.user)
     messages.success(request, _("Criterion %(code)s: “%(name)s” removed.") % {"code": code, "name": evidence.document})
-    return redirect(
-        f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={code.split('.')[0]}#leaf-{code}"
-    )
+    return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field_code}#leaf-{code}")
 
 
 def _field_totals(assessment):
@@ -272,12 +270,12 @@ def _field_totals(assessment):
     from assessment import scoring
 
     totals = {}
-    for code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__code", "criterion__method", "self_points", "max_points", "is_na"
+    for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
+        "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
     ):
         if method != Method.APPRAISAL or is_na:
             continue
-        entry = totals.setdefault(code.split(".")[0], [Decimal("0.00"), Decimal("0.00")])
+        entry = totals.setdefault(field_code, [Decimal("0.00"), Decimal("0.00")])
         entry[0] += self_points or 0
         entry[1] += max_points or 0
     result = {}

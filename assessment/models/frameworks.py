@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Left, StrIndex
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Block, Unit
@@ -92,6 +93,14 @@ class Criterion(models.Model):
         Framework, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("framework")
     )
     code = models.CharField(_("code"), max_length=30, validators=[code_validator])
+    # The field ("1" for "1.3.1"): computed and stored by the database from the code, read everywhere
+    # (criterion.field_code, criterion__field_code). An instance gets it from the database after its first save.
+    field_code = models.GeneratedField(
+        expression=Left("code", StrIndex(Concat("code", Value(".")), Value(".")) - 1),
+        output_field=models.CharField(max_length=30),
+        db_persist=True,
+        verbose_name=_("field"),
+    )
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
     )
@@ -146,10 +155,6 @@ class Criterion(models.Model):
     @property
     def parent_code(self) -> str | None:
         return self.code.rsplit(".", 1)[0] if "." in self.code else None
-
-    @property
-    def field_code(self) -> str:
-        return self.code.split(".", 1)[0]
 
     @property
     def depth(self) -> int:

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DecimalField, ExpressionWrapper, F, Max, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, Concat, Left, RowNumber, StrIndex
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -32,6 +31,13 @@ from assessment.models import (
     PublishedUnit,
     PublishedWeakness,
     Score,
+)
+from assessment.sql import (
+    POINTS,
+    counted_filter,
+    lost_points_expression,
+    scored_points_expression,
+    weakest_position_window,
 )
 
 WEAKEST = 5
@@ -77,30 +83,9 @@ class BlockRows:
         return scoring.average(values)
 
 
-POINTS = DecimalField(max_digits=12, decimal_places=2)
-
-
-def _field_code():
-    """The field a leaf belongs to: the first part of its code ("2" for "2.3.1"), computed by the database."""
-    code = Concat("criterion__code", Value("."), output_field=CharField())
-    return Left("criterion__code", StrIndex(code, Value(".")) - 1)
-
-
-def _scored_points():
-    """A leaf's points as the index counts them (scoring.final_points for appraisal leaves; survey points)."""
-    zero = Value(Decimal("0.00"), output_field=POINTS)
-    return Case(
-        When(criterion__method=Method.SURVEY, then=Coalesce("survey_points", zero, output_field=POINTS)),
-        default=Coalesce("council_points", "reappraised_points", "appraised_points", zero, output_field=POINTS),
-        output_field=POINTS,
-    )
-
-
 def _counted_scores(period: Period):
-    """The score rows that count: appraisal and survey leaves, without the N/A leaves the appraiser confirmed."""
-    return Score.objects.filter(
-        assessment__period=period, criterion__method__in=[Method.APPRAISAL, Method.SURVEY]
-    ).exclude(criterion__method=Method.APPRAISAL, is_na=True, na_confirmed=True)
+    """The score rows that count (assessment.sql.counted_filter)."""
+    return Score.objects.filter(counted_filter(), assessment__period=period)
 
 
 def period_results(period: Period) -> list[BlockRows]:
@@ -127,10 +112,9 @@ def period_results(period: Period) -> list[BlockRows]:
     leaves: dict[int, list[scoring.LeafScore]] = defaultdict(list)
     for assessment_id, field_code, method, points, maximum in (
         _counted_scores(period)
-        .annotate(field_code=_field_code())
-        .values("assessment_id", "field_code", "criterion__method")
-        .annotate(points=Sum(_scored_points(), output_field=POINTS), maximum=Sum("criterion__max_points"))
-        .values_list("assessment_id", "field_code", "criterion__method", "points", "maximum")
+        .values("assessment_id", "criterion__field_code", "criterion__method")
+        .annotate(points=Sum(scored_points_expression(), output_field=POINTS), maximum=Sum("criterion__max_points"))
+        .values_list("assessment_id", "criterion__field_code", "criterion__method", "points", "maximum")
     ):
         # Sums of 2-place values: exact in PostgreSQL; SQLite adds in floating point, so back to the 2 places.
         leaves[assessment_id].append(
@@ -172,16 +156,11 @@ def period_results(period: Period) -> list[BlockRows]:
 
 def _weakest(period: Period) -> dict[int, list[tuple[str, str, Decimal, Decimal]]]:
     """Each unit's leaves that lost the most points (at most WEAKEST, ties in framework order)."""
-    lost = ExpressionWrapper(F("criterion__max_points") - _scored_points(), output_field=POINTS)
     rows = (
         _counted_scores(period)
-        .annotate(lost=lost)
+        .annotate(lost=lost_points_expression())
         .filter(lost__gt=0)
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("assessment_id")], order_by=[F("lost").desc(), F("criterion__order")]
-            )
-        )
+        .annotate(position=weakest_position_window("lost"))
         .filter(position__lte=WEAKEST)
         .values_list(
             "assessment_id", "position", "criterion__code", "criterion__title", "criterion__max_points", "lost"

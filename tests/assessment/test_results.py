@@ -1,12 +1,10 @@
 """The period's results from the database: the hand-made table, the publication, its immutability, versions."""
 
-import random
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from assessment import scoring
 from assessment.models import (
     Assessment,
     AssessmentEvent,
@@ -17,7 +15,7 @@ from assessment.models import (
     Score,
 )
 from assessment.services.results import period_results, survey_points_set
-from tests.assessment.conftest import add_entry, approve_all, mini_framework, open_period, publish, set_scores
+from tests.assessment.conftest import approve_all, mini_framework, open_period, publish, set_scores
 from tests.factories import UnitFactory
 
 
@@ -86,74 +84,6 @@ def test_an_na_the_appraiser_did_not_confirm_still_counts(graded_period):
     (block,) = period_results(graded_period)
     row = next(r for r in block.units if r.unit_code == "so-xay-dung")
     assert (row.result.maximum, row.result.index) == (D("32"), D("73.0625"))  # 23,38 / 32
-
-
-def test_the_database_sums_agree_with_the_rules_leaf_by_leaf(departments, agencies, coordinator):
-    """Random grades, N/A, blanks, survey and entries: period_results equals scoring.unit_result on every leaf."""
-    framework = mini_framework(departments)
-    units = [
-        UnitFactory(code=f"dv-{number:02d}", name=f"Đơn vị {number:02d}", block=departments) for number in range(25)
-    ]
-    period = open_period(framework, year=2023, units=units)
-    draw = random.Random(2023)
-    scores = list(Score.objects.filter(assessment__period=period).select_related("criterion"))
-    for score in scores:
-        maximum, method = score.max_points, score.criterion.method
-        value = None if draw.random() < 0.1 else D(draw.randint(0, int(maximum * 100))) / 100
-        if method == "survey":
-            score.survey_points = value
-        elif score.criterion.allows_na and draw.random() < 0.3:
-            score.is_na, score.na_reason, score.na_confirmed = True, "Không phát sinh", draw.random() < 0.8
-        else:
-            score.appraised_points = value
-            if draw.random() < 0.3:
-                score.reappraised_points = D(draw.randint(0, int(maximum * 100))) / 100
-            if draw.random() < 0.1:
-                score.council_points, score.council_reason = D(draw.randint(0, int(maximum * 100))) / 100, "HĐ"
-    Score.objects.bulk_update(
-        scores,
-        [
-            "survey_points",
-            "is_na",
-            "na_reason",
-            "na_confirmed",
-            "appraised_points",
-            "reappraised_points",
-            "council_points",
-            "council_reason",
-        ],
-    )
-    for assessment in Assessment.objects.filter(period=period).select_related("framework"):
-        for code in ["9.1", "9.2"]:
-            for _ in range(draw.randint(0, 2)):
-                add_entry(assessment, code, D(draw.randint(1, 250)) / 100, coordinator)
-
-    expected = {}
-    for assessment in Assessment.objects.filter(period=period).select_related("unit"):
-        leaves = []
-        for score in Score.objects.filter(assessment=assessment).select_related("criterion"):
-            method = score.criterion.method
-            if method == "survey":
-                leaves.append(scoring.LeafScore(score.criterion.code, method, score.max_points, score.survey_points))
-            elif method == "appraisal":
-                points = scoring.final_points(score.appraised_points, score.reappraised_points, score.council_points)
-                leaves.append(
-                    scoring.LeafScore(
-                        score.criterion.code, method, score.max_points, points, score.is_na and score.na_confirmed
-                    )
-                )
-        for entry in assessment.adjustments.select_related("criterion"):
-            leaves.append(
-                scoring.LeafScore(
-                    entry.criterion.code, entry.criterion.method, entry.criterion.max_points, entry.points
-                )
-            )
-        expected[assessment.unit.code] = scoring.unit_result(leaves)
-    (block,) = period_results(period)
-    assert {row.unit_code: row.result for row in block.units} == expected
-    assert [row.rank for row in block.units] == scoring.competition_ranks(
-        [row.result.shown_index for row in block.units]
-    )
 
 
 # -- publication -------------------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class Command(BaseCommand):
         parents = {c.code: c for c in Criterion.objects.filter(framework=framework, method="")}
         children = list(Criterion.objects.filter(framework=framework).exclude(method=""))
         for child in children:
-            child.parent = parents[child.code.split(".")[0]]
+            child.parent = parents[child.field_code]
         Criterion.objects.bulk_update(children, ["parent"], batch_size=1000)
         framework_activate(framework=framework)
         year = (Period.objects.order_by("-year").values_list("year", flat=True).first() or 2999) + 1
