@@ -122,6 +122,7 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "accounts.add_unit",
                 "accounts.change_unit",
                 "accounts.delete_unit",
+                "accounts.view_governanceevent",
                 "assessment.view_framework",
                 "assessment.add_framework",
                 "assessment.change_framework",
