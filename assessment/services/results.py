@@ -407,6 +407,7 @@ def adjustment_save(*, adjustment: Adjustment, actor) -> Adjustment:
     adjustment.created_by_id = adjustment.created_by_id or actor.pk
     adjustment_check(adjustment)
     adjustment.full_clean()
+    adjustment.points = adjustment.points.quantize(Decimal("0.01"))  # as stored, so the log's label reads the same
     changes = audit_changes(before, audit_snapshot(adjustment, ADJUSTMENT_FIELDS))
     adjustment._history_user = actor
     if adjustment.pk is None:
