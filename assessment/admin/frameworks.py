@@ -29,7 +29,13 @@ from assessment.services import (
     framework_copy,
     period_open,
 )
-from assessment.services.frameworks import criterion_delete, criterion_save, period_save
+from assessment.services.frameworks import (
+    criterion_delete,
+    criterion_save,
+    framework_delete,
+    framework_save,
+    period_save,
+)
 from cchc.admin import TableImportExportAdmin, TableImportForm
 from cchc.spreadsheets import CSVExport, XLSXExport
 
@@ -141,6 +147,16 @@ class FrameworkAdmin(admin.ModelAdmin):
                 "export_csv": reverse("admin:assessment_framework_export", args=[framework.pk, "csv"]),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        framework_save(framework=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        framework_delete(framework=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for framework in queryset:
+            framework_delete(framework=framework, actor=request.user)
 
     # -- actions ------------------------------------------------------------------------------------
 
@@ -392,7 +408,20 @@ class PeriodAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        period_save(period=obj, actor=request.user)
+        pass  # saved with its blocks, by one service, in save_related
+
+    def save_related(self, request, form, formsets, change):
+        blocks = None
+        for formset in formsets:
+            if formset.model is PeriodBlock:
+                formset.save(commit=False)  # writes nothing; fills the lists the admin's change message reads
+                blocks = [
+                    (row.instance.block_id, row.instance.framework_id)
+                    for row in formset.forms
+                    if (row.instance.pk or row.has_changed()) and not formset._should_delete_form(row)
+                ]
+        period_save(period=form.instance, blocks=blocks, actor=request.user)
+        form.save_m2m()
 
     @admin.display(description=_("publications"))
     def results(self, obj):

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_changes, audit_snapshot, governance_event_record
-from accounts.models import GovernanceAction, Unit
-from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, Score
+from accounts.models import Block, GovernanceAction, Unit
+from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, PeriodBlock, Score
 from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
 from assessment.tree import Node, group_maxima, tree_problems
 
@@ -36,6 +36,44 @@ def framework_check(framework: Framework) -> None:
         messages.append(_("The framework has no criteria yet."))
     if messages:
         raise ValidationError(messages)
+
+
+FRAMEWORK_FIELDS = ("block", "name", "decision_number", "decision_date", "first_year", "last_year")
+
+
+@transaction.atomic
+def framework_save(*, framework: Framework, actor) -> Framework:
+    """Create a framework or change the name, decision and years of a draft; logged with old → new."""
+    before = {}
+    if framework.pk is not None:
+        old = _locked_framework(framework)
+        if old.state != FrameworkState.DRAFT:
+            raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
+        before = audit_snapshot(old, FRAMEWORK_FIELDS)
+    framework.full_clean()
+    changes = audit_changes(before, audit_snapshot(framework, FRAMEWORK_FIELDS))
+    if framework.pk is None:
+        framework.save()
+        action = GovernanceAction.FRAMEWORK_ADD
+    else:
+        framework.save(update_fields=list(FRAMEWORK_FIELDS))
+        action = GovernanceAction.FRAMEWORK_CHANGE
+        if not changes:
+            return framework
+    governance_event_record(actor=actor, action=action, obj=framework, changes=changes)
+    return framework
+
+
+@transaction.atomic
+def framework_delete(*, framework: Framework, actor) -> None:
+    """Delete a draft no period uses, with its criteria; the log keeps its name and how many criteria it had."""
+    framework = _locked_framework(framework)
+    if framework.state != FrameworkState.DRAFT or framework_is_in_use(framework):
+        raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
+    changes = {name: [value, None] for name, value in audit_snapshot(framework, FRAMEWORK_FIELDS).items()}
+    changes["criteria"] = Criterion.objects.filter(framework=framework).count()
+    governance_event_record(actor=actor, action=GovernanceAction.FRAMEWORK_DELETE, obj=framework, changes=changes)
+    framework.delete()
 
 
 def _framework_state_set(framework: Framework, state: str, actor, action: GovernanceAction) -> Framework:
@@ -293,23 +331,54 @@ PERIOD_FIELDS = (
 )
 
 
+def _period_blocks_set(period: Period, blocks: list[tuple[int, int]]) -> dict:
+    """Make the period's blocks and frameworks exactly ``blocks`` (block id, framework id); old → new by block."""
+    existing = {row.block_id: row for row in PeriodBlock.objects.filter(period=period).select_related("framework")}
+    wanted = dict(blocks)
+    names = dict(Block.objects.filter(pk__in=set(existing) | set(wanted)).values_list("pk", "name"))
+    frameworks = {f.pk: f for f in Framework.objects.filter(pk__in=set(wanted.values()))}
+    changes = {}
+    for block_id, row in existing.items():
+        if block_id not in wanted:
+            changes[names[block_id]] = [str(row.framework), None]
+            row.delete()
+    for block_id, framework_id in wanted.items():
+        row = existing.get(block_id)
+        if row is not None and row.framework_id == framework_id:
+            continue
+        old = str(row.framework) if row is not None else None
+        row = row or PeriodBlock(period=period, block_id=block_id)
+        row.framework = frameworks[framework_id]
+        row.full_clean()
+        row.save()
+        changes[names[block_id]] = [old, str(row.framework)]
+    if changes and period.opened_at:
+        # Once open, the assessments keep the framework they were opened with.
+        raise ValidationError(_("The period is open: its blocks and frameworks can no longer change."))
+    return changes
+
+
 @transaction.atomic
-def period_save(*, period: Period, actor) -> Period:
-    """Create a period or change its name and calendar; logged with old → new of each date."""
+def period_save(*, period: Period, actor, blocks: list[tuple[int, int]] | None = None) -> Period:
+    """Create a period or change its name, calendar and (before opening) the framework of each block; logged
+    with old → new of each date and each block's framework."""
     before = {}
     if period.pk is not None:
         before = audit_snapshot(Period.objects.select_for_update().get(pk=period.pk), PERIOD_FIELDS)
     period.full_clean()
     changes = audit_changes(before, audit_snapshot(period, PERIOD_FIELDS))
-    if period.pk is None:
+    adding = period.pk is None
+    if adding:
         period.save()
-        action = GovernanceAction.PERIOD_ADD
     else:
         period.save(update_fields=list(PERIOD_FIELDS))
-        action = GovernanceAction.PERIOD_CHANGE
-        if not changes:
-            return period
-    governance_event_record(actor=actor, action=action, obj=period, changes=changes)
+    if blocks is not None:
+        block_changes = _period_blocks_set(period, blocks)
+        if block_changes:
+            changes["blocks"] = block_changes
+    if changes or adding:
+        action = GovernanceAction.PERIOD_ADD if adding else GovernanceAction.PERIOD_CHANGE
+        governance_event_record(actor=actor, action=action, obj=period, changes=changes)
     return period
 
 

@@ -261,6 +261,7 @@ def test_period_creation_calendar_change_and_opening_are_logged(client, coordina
                 "explanation_closes": [None, "2025-03-10"],
                 "council_date": [None, "2025-03-20"],
                 "publication_date": [None, "2025-04-01"],
+                "blocks": {sample_framework.block.name: [None, str(sample_framework)]},
             },
         )
     ]
@@ -293,6 +294,92 @@ def test_period_creation_calendar_change_and_opening_are_logged(client, coordina
             {"assessments_created": 6, "scores_created": 258, "assessments_total": 6},
         )
     ]
+
+
+def test_blocks_removed_before_opening_are_logged_and_refused_once_open(
+    client, coordinator, sample_framework, agencies
+):
+    from django.core.exceptions import ValidationError
+
+    from assessment.services.frameworks import period_save
+
+    framework_activate(framework=sample_framework)
+    client.force_login(coordinator)
+    client.post(reverse("admin:assessment_period_add"), period_form(sample_framework))
+    period = Period.objects.get(year=2024)
+    row = period.blocks.get()
+    before = last_id()
+    data = period_form(sample_framework)
+    data.update(
+        {"blocks-INITIAL_FORMS": "1", "blocks-0-id": row.pk, "blocks-0-period": period.pk, "blocks-0-DELETE": "on"}
+    )
+    assert client.post(reverse("admin:assessment_period_change", args=[period.pk]), data).status_code == 302
+    assert not period.blocks.exists()
+    assert events_since(before) == [
+        (
+            "noivu",
+            GovernanceAction.PERIOD_CHANGE,
+            str(period),
+            {"blocks": {sample_framework.block.name: [str(sample_framework), None]}},
+        )
+    ]
+
+    period = period_save(period=period, blocks=[(row.block_id, sample_framework.pk)], actor=coordinator)
+    period_open(period=period, actor=coordinator)
+    before = last_id()
+    with pytest.raises(ValidationError) as error:
+        period_save(period=Period.objects.get(pk=period.pk), blocks=[], actor=coordinator)
+    assert error.value.messages == ["Kỳ đánh giá đã mở: không thể thay đổi các khối và bộ chỉ số của kỳ nữa."]
+    assert (period.blocks.count(), events_since(before)) == (1, [])
+
+
+def test_framework_creation_edit_and_deletion_in_the_admin_are_logged(client, coordinator, departments):
+    client.force_login(coordinator)
+    before = last_id()
+    response = client.post(
+        reverse("admin:assessment_framework_add"),
+        {"block": departments.pk, "name": "Bộ chỉ số 2026", "decision_number": "1/QĐ-UBND", "first_year": 2026},
+    )
+    assert response.status_code == 302
+    framework = Framework.objects.get(name="Bộ chỉ số 2026")
+    assert events_since(before) == [
+        (
+            "noivu",
+            GovernanceAction.FRAMEWORK_ADD,
+            str(framework),
+            {
+                "block": [None, departments.name],
+                "name": [None, "Bộ chỉ số 2026"],
+                "decision_number": [None, "1/QĐ-UBND"],
+                "decision_date": [None, None],
+                "first_year": [None, 2026],
+                "last_year": [None, None],
+            },
+        )
+    ]
+
+    before = last_id()
+    response = client.post(
+        reverse("admin:assessment_framework_change", args=[framework.pk]),
+        {"block": departments.pk, "name": "Bộ chỉ số 2026", "decision_number": "2/QĐ-UBND", "first_year": 2026},
+    )
+    assert response.status_code == 302
+    assert events_since(before) == [
+        ("noivu", GovernanceAction.FRAMEWORK_CHANGE, str(framework), {"decision_number": ["1/QĐ-UBND", "2/QĐ-UBND"]})
+    ]
+
+    before = last_id()
+    response = client.post(reverse("admin:assessment_framework_delete", args=[framework.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Framework.objects.filter(pk=framework.pk).exists()
+    [(actor, action, label, changes)] = events_since(before)
+    assert (actor, action, label, changes["name"], changes["criteria"]) == (
+        "noivu",
+        GovernanceAction.FRAMEWORK_DELETE,
+        str(framework),
+        ["Bộ chỉ số 2026", None],
+        0,
+    )
 
 
 def test_a_refused_calendar_change_logs_nothing(client, coordinator, sample_framework, agencies):
