@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -154,6 +155,7 @@ class FrameworkAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         framework_delete(framework=obj, actor=request.user)
 
+    @transaction.atomic  # all or none of the selection
     def delete_queryset(self, request, queryset):
         for framework in queryset:
             framework_delete(framework=framework, actor=request.user)
@@ -301,6 +303,7 @@ class CriterionAdmin(TableImportExportAdmin):
     def delete_model(self, request, obj):
         criterion_delete(criterion=obj, actor=request.user)
 
+    @transaction.atomic  # all or none of the selection
     def delete_queryset(self, request, queryset):
         for criterion in queryset.order_by("-order"):
             if Criterion.objects.filter(pk=criterion.pk).exists():  # not already removed with its parent

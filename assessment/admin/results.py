@@ -4,6 +4,7 @@ ranking and publication."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -105,6 +106,7 @@ class AdjustmentAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         adjustment_delete(adjustment=obj, actor=request.user)
 
+    @transaction.atomic  # all or none of the selection
     def delete_queryset(self, request, queryset):
         for adjustment in queryset:
             adjustment_delete(adjustment=adjustment, actor=request.user)
