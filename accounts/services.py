@@ -77,7 +77,9 @@ def membership_grant(
 @transaction.atomic
 def membership_revoke(*, user: User, role: Role | str, actor: User | None = None) -> None:
     """Take a role away from ``user``; logged with who took it (nothing is logged when there was none)."""
-    membership = Membership.objects.select_for_update().filter(user=user, role=role).select_related("unit").first()
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).filter(user=user, role=role).select_related("unit").first()
+    )
     if membership is None:
         return
     membership.delete()
