@@ -553,3 +553,20 @@ def test_points_are_kept_exact_in_the_log(coordinator, graded_period):
     adjustment_save(adjustment=entry, actor=coordinator)
     [(_actor, _action, _label, changes)] = events_since(before)
     assert changes["points"] == [None, "0.10"]
+
+
+def test_marking_published_asks_the_transition_table(graded_period, appraiser):
+    from django.core.exceptions import PermissionDenied
+
+    from assessment.models import AssessmentEvent, AssessmentStatus, Publication
+    from assessment.services.results import _mark_published
+    from tests.assessment.conftest import approve_all
+
+    approve_all(graded_period)
+    events = AssessmentEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        _mark_published(graded_period, appraiser, None, Publication(decision_number="1/QĐ-UBND", version=1))
+    assert set(Assessment.objects.filter(period=graded_period).values_list("status", flat=True)) == {
+        AssessmentStatus.APPROVED
+    }
+    assert AssessmentEvent.objects.count() == events
