@@ -1,16 +1,21 @@
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts import admin_lockouts  # noqa: F401 - registers the lockouts page
-from accounts.models import UNIT_MEMBER_ROLES, Block, Membership, Unit, User
+from accounts.models import UNIT_MEMBER_ROLES, Block, GovernanceEvent, Membership, Unit, User
 from accounts.resources import UnitResource
 from accounts.selectors import units_visible_to
-from accounts.services import user_sync_access
+from accounts.services import membership_grant, membership_revoke, user_sync_access
 from cchc.admin import TableImportExportAdmin
 from cchc.db import vi_order
 
@@ -105,6 +110,22 @@ class UserAdmin(DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         user_sync_access(user=form.instance)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Each role given or taken goes through the role services, which log who gave what to whom.
+        formset.save(commit=False)
+        user = form.instance
+        old_roles = dict(Membership.objects.filter(user=user).values_list("pk", "role"))
+        for membership in formset.deleted_objects:
+            membership_revoke(user=user, role=old_roles[membership.pk], actor=request.user)
+        changed = [membership for membership, _fields in formset.changed_objects]
+        for membership in changed:
+            membership_revoke(user=user, role=old_roles[membership.pk], actor=request.user)
+        for membership in [*changed, *formset.new_objects]:
+            granted = membership_grant(user=user, role=membership.role, unit=membership.unit, actor=request.user)
+            membership.pk, membership.created_at = granted.pk, granted.created_at
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -120,23 +141,27 @@ class MembershipAdmin(admin.ModelAdmin):
             memberships = memberships.filter(user__is_superuser=False)
         return memberships
 
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        previous_user_id = Membership.objects.filter(pk=obj.pk).values_list("user_id", flat=True).first()
-        super().save_model(request, obj, form, change)
-        user_sync_access(user=obj.user)
-        if previous_user_id and previous_user_id != obj.user_id:
-            user_sync_access(user=User.objects.get(pk=previous_user_id))
+        previous = Membership.objects.filter(pk=obj.pk).select_related("user").first()
+        if previous is not None and (previous.user_id, previous.role, previous.unit_id) == (
+            obj.user_id,
+            obj.role,
+            obj.unit_id,
+        ):
+            return
+        if previous is not None:
+            membership_revoke(user=previous.user, role=previous.role, actor=request.user)
+        granted = membership_grant(user=obj.user, role=obj.role, unit=obj.unit, actor=request.user)
+        obj.pk, obj.created_at = granted.pk, granted.created_at
 
     def delete_model(self, request, obj):
-        user = obj.user
-        super().delete_model(request, obj)
-        user_sync_access(user=user)
+        membership_revoke(user=obj.user, role=obj.role, actor=request.user)
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
-        users = list(User.objects.filter(memberships__in=queryset).distinct())
-        super().delete_queryset(request, queryset)
-        for user in users:
-            user_sync_access(user=user)
+        for membership in queryset.select_related("user"):
+            membership_revoke(user=membership.user, role=membership.role, actor=request.user)
 
 
 @admin.register(Block)
@@ -168,3 +193,35 @@ class UnitAdmin(TableImportExportAdmin):
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("block").prefetch_related("predecessors")
+
+
+@admin.register(GovernanceEvent)
+class GovernanceEventAdmin(admin.ModelAdmin):
+    """The governance log, read only: Home Affairs and superusers see who changed frameworks, periods and roles."""
+
+    list_display = ["at", "actor", "action", "kind", "label", "changes_text"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "at"]
+    search_fields = ["label"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "content_type"]
+    fields = ["at", "actor", "action", "kind", "object_id", "label", "changes_text", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("kind of object"), ordering="content_type")
+    def kind(self, obj):
+        return capfirst(obj.content_type.name)
+
+    @admin.display(description=_("changes"))
+    def changes_text(self, obj):
+        return format_html(
+            '<code style="white-space:pre-wrap">{}</code>', json.dumps(obj.changes, ensure_ascii=False, indent=1)
+        )

@@ -166,3 +166,60 @@ class Membership(models.Model):
                 {"unit": _("%(unit)s is not an appraising agency.") % {"unit": self.unit}},
                 code="not_an_agency",
             )
+
+
+class GovernanceAction(models.TextChoices):
+    CRITERION_ADD = "criterion_add", _("Criterion added")
+    CRITERION_CHANGE = "criterion_change", _("Criterion changed")
+    CRITERION_DELETE = "criterion_delete", _("Criterion removed")
+    CRITERIA_REPLACE = "criteria_replace", _("Criteria tree replaced by an import")
+    FRAMEWORK_ADD = "framework_add", _("Framework created")
+    FRAMEWORK_CHANGE = "framework_change", _("Framework changed")
+    FRAMEWORK_DELETE = "framework_delete", _("Framework deleted")
+    FRAMEWORK_ACTIVATE = "framework_activate", _("Framework activated")
+    FRAMEWORK_BACK_TO_DRAFT = "framework_back_to_draft", _("Framework back to draft")
+    FRAMEWORK_ARCHIVE = "framework_archive", _("Framework archived")
+    FRAMEWORK_COPY = "framework_copy", _("Framework copied as a new version")
+    PERIOD_ADD = "period_add", _("Period created")
+    PERIOD_CHANGE = "period_change", _("Period calendar changed")
+    PERIOD_OPEN = "period_open", _("Period opened")
+    ADJUSTMENT_ADD = "adjustment_add", _("Bonus or penalty entered")
+    ADJUSTMENT_CHANGE = "adjustment_change", _("Bonus or penalty changed")
+    ADJUSTMENT_DELETE = "adjustment_delete", _("Bonus or penalty removed")
+    ROLE_GRANT = "role_grant", _("Role granted")
+    ROLE_REVOKE = "role_revoke", _("Role revoked")
+
+
+class GovernanceEvent(models.Model):
+    """One governance action (frameworks, periods, bonus and penalty, roles): who did what to which object, when.
+
+    The label keeps the object readable after it is deleted; ``changes`` holds old → new of each edited field.
+    """
+
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for the system (a command run on the server)."),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=30, choices=GovernanceAction.choices)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("kind of object")
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    label = models.CharField(_("object"), max_length=300)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("governance log entry")
+        verbose_name_plural = _("governance log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="governance_object")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.label}"

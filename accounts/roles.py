@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("membership", "view", "add", "change", "delete"),
             *_crud("block", "view", "add", "change", "delete"),
             *_crud("unit", "view", "add", "change", "delete"),
+            *_crud("governanceevent", "view"),
         ],
         "assessment": [
             *_crud("framework", "view", "add", "change", "delete"),

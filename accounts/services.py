@@ -3,7 +3,8 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from accounts.models import Membership, Role, Unit, User
+from accounts.audit import governance_event_record
+from accounts.models import GovernanceAction, Membership, Role, Unit, User
 from accounts.roles import ADMIN_ROLES, ROLE_GROUPS, ROLE_PERMISSIONS
 from accounts.selectors import user_access_forget
 
@@ -46,18 +47,47 @@ def user_sync_access(*, user: User) -> None:
     user_access_forget(user)
 
 
+def _user_label(user: User) -> str:
+    return f"{user.full_name} ({user.username})" if user.full_name else user.username
+
+
+def _role_changes(role, unit) -> dict:
+    return {"role": str(role), "unit": str(unit) if unit is not None else None}
+
+
 @transaction.atomic
-def membership_grant(*, user: User, role: Role | str, unit: Unit | None = None) -> Membership:
-    """Give ``user`` a role (checked: the unit matches the role, one unit per unit member)."""
+def membership_grant(
+    *, user: User, role: Role | str, unit: Unit | None = None, actor: User | None = None
+) -> Membership:
+    """Give ``user`` a role (checked: the unit matches the role, one unit per unit member); logged with its giver."""
     membership = Membership(user=user, role=role, unit=unit)
     membership.full_clean()
     membership.save()
     user_sync_access(user=user)
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.ROLE_GRANT,
+        obj=user,
+        label=_user_label(user),
+        changes=_role_changes(role, unit),
+    )
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, user: User, role: Role | str) -> None:
-    """Take a role away from ``user``."""
-    Membership.objects.filter(user=user, role=role).delete()
+def membership_revoke(*, user: User, role: Role | str, actor: User | None = None) -> None:
+    """Take a role away from ``user``; logged with who took it (nothing is logged when there was none)."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).filter(user=user, role=role).select_related("unit").first()
+    )
+    if membership is None:
+        return
+    membership.delete()
     user_sync_access(user=user)
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.ROLE_REVOKE,
+        obj=user,
+        label=_user_label(user),
+        changes=_role_changes(role, membership.unit),
+    )

@@ -9,7 +9,7 @@ from import_export.results import Error
 
 from accounts.models import Block, Unit
 from assessment.models import Criterion, EarlierResult, Framework, Method, RuleKind, Score
-from assessment.tree import Node, group_maxima, tree_problems
+from assessment.tree import Node, tree_problems
 from cchc.imports import (
     SCORE_IMPORT_FORMATS,
     ChoiceWidget,
@@ -132,6 +132,8 @@ class CriterionResource(TableResource):
             result.problems = [ImportProblem(None, message)]
             return result
         self.existing_codes = set(Criterion.objects.filter(framework=self.framework).values_list("code", flat=True))
+        self.changed_codes: list[str] = []
+        self.user = kwargs.get("user")
         result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
@@ -143,26 +145,25 @@ class CriterionResource(TableResource):
         self.nodes = self._nodes(dataset)
         return [ImportProblem(problem.line, problem.message) for problem in tree_problems(self.nodes)]
 
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if row_result.import_type == row_result.IMPORT_TYPE_UPDATE:
+            self.changed_codes.append(str(row.get(self.fields["code"].column_name) or "").strip())
+
     def after_import(self, dataset, result, **kwargs):
-        """Link parents, keep the file's order, store group maxima and drop criteria no longer in the file."""
+        """The file's rows are saved: the tree replacement is finished (and logged) by its service."""
+        from assessment.services.frameworks import criteria_tree_replace
+
         super().after_import(dataset, result, **kwargs)
         if result.has_errors() or result.has_validation_errors():
             return
-        nodes = self.nodes
-        lines = {node.code: node.line for node in nodes}
-        Criterion.objects.filter(framework=self.framework).exclude(code__in=lines).delete()
-        criteria = {criterion.code: criterion for criterion in Criterion.objects.filter(framework=self.framework)}
-        maxima = group_maxima(nodes)
-        for code, criterion in criteria.items():
-            parent = code.rsplit(".", 1)[0] if "." in code else None
-            criterion.parent = criteria.get(parent)
-            criterion.order = lines[code]
-            if code in maxima:
-                criterion.max_points = maxima[code]
-        Criterion.objects.bulk_update(criteria.values(), ["parent", "order", "max_points"], batch_size=500)
-        agencies = {c.appraising_agency_id for c in criteria.values() if c.appraising_agency_id}
-        # The framework decides who appraises: those units become appraising agencies.
-        Unit.objects.filter(pk__in=agencies, is_appraising_agency=False).update(is_appraising_agency=True)
+        criteria_tree_replace(
+            framework=self.framework,
+            nodes=self.nodes,
+            added=sorted({node.code for node in self.nodes} - self.existing_codes),
+            changed=self.changed_codes,
+            actor=self.user,
+        )
 
     # -- export -------------------------------------------------------------------------------------
 

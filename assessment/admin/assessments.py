@@ -202,7 +202,7 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Adding a unit to an open period is opening it for that unit: same rows, same checks.
-        result = period_open(period=obj.period, units=[obj.unit])
+        result = period_open(period=obj.period, units=[obj.unit], actor=request.user)
         created = Assessment.objects.get(period=obj.period, unit=obj.unit)
         obj.pk, obj.framework_id, obj.status = created.pk, created.framework_id, created.status
         self.message_user(

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -28,6 +29,13 @@ from assessment.services import (
     framework_back_to_draft,
     framework_copy,
     period_open,
+)
+from assessment.services.frameworks import (
+    criterion_delete,
+    criterion_save,
+    framework_delete,
+    framework_save,
+    period_save,
 )
 from cchc.admin import TableImportExportAdmin, TableImportForm
 from cchc.spreadsheets import CSVExport, XLSXExport
@@ -141,32 +149,55 @@ class FrameworkAdmin(admin.ModelAdmin):
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request, obj, form, change):
+        framework_save(framework=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        framework_delete(framework=obj, actor=request.user)
+
+    @transaction.atomic  # all or none of the selection
+    def delete_queryset(self, request, queryset):
+        for framework in queryset:
+            framework_delete(framework=framework, actor=request.user)
+
     # -- actions ------------------------------------------------------------------------------------
 
     @admin.action(description=_("Activate (check the whole tree)"), permissions=["change_state"])
     def activate(self, request, queryset):
-        _report(self, request, lambda f: framework_activate(framework=f), queryset, gettext("“%(object)s” is active."))
+        _report(
+            self,
+            request,
+            lambda f: framework_activate(framework=f, actor=request.user),
+            queryset,
+            gettext("“%(object)s” is active."),
+        )
 
     @admin.action(description=_("Back to draft (only if no period uses it)"), permissions=["change_state"])
     def back_to_draft(self, request, queryset):
         _report(
             self,
             request,
-            lambda f: framework_back_to_draft(framework=f),
+            lambda f: framework_back_to_draft(framework=f, actor=request.user),
             queryset,
             gettext("“%(object)s” is a draft again."),
         )
 
     @admin.action(description=_("Archive"), permissions=["change_state"])
     def archive(self, request, queryset):
-        _report(self, request, lambda f: framework_archive(framework=f), queryset, gettext("“%(object)s” is archived."))
+        _report(
+            self,
+            request,
+            lambda f: framework_archive(framework=f, actor=request.user),
+            queryset,
+            gettext("“%(object)s” is archived."),
+        )
 
     @admin.action(description=_("Copy as a new version (an editable draft)"), permissions=["add"])
     def copy_as_new_version(self, request, queryset):
         _report(
             self,
             request,
-            lambda f: framework_copy(framework=f),
+            lambda f: framework_copy(framework=f, actor=request.user),
             queryset,
             gettext("A new draft version of “%(object)s” was made."),
         )
@@ -267,11 +298,16 @@ class CriterionAdmin(TableImportExportAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        obj.parent = Criterion.objects.filter(framework=obj.framework, code=obj.parent_code).first()
-        if not change:
-            last = Criterion.objects.filter(framework=obj.framework).order_by("-order").first()
-            obj.order = (last.order + 1) if last else 1
-        super().save_model(request, obj, form, change)
+        criterion_save(criterion=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        criterion_delete(criterion=obj, actor=request.user)
+
+    @transaction.atomic  # all or none of the selection
+    def delete_queryset(self, request, queryset):
+        for criterion in queryset.order_by("-order"):
+            if Criterion.objects.filter(pk=criterion.pk).exists():  # not already removed with its parent
+                criterion_delete(criterion=criterion, actor=request.user)
 
     # -- import into one framework ------------------------------------------------------------------
 
@@ -374,6 +410,22 @@ class PeriodAdmin(admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its blocks, by one service, in save_related
+
+    def save_related(self, request, form, formsets, change):
+        blocks = None
+        for formset in formsets:
+            if formset.model is PeriodBlock:
+                formset.save(commit=False)  # writes nothing; fills the lists the admin's change message reads
+                blocks = [
+                    (row.instance.block_id, row.instance.framework_id)
+                    for row in formset.forms
+                    if (row.instance.pk or row.has_changed()) and not formset._should_delete_form(row)
+                ]
+        period_save(period=form.instance, blocks=blocks, actor=request.user)
+        form.save_m2m()
+
     @admin.display(description=_("publications"))
     def results(self, obj):
         if obj is None or obj.pk is None:
@@ -415,7 +467,7 @@ class PeriodAdmin(admin.ModelAdmin):
     def open_period(self, request, queryset):
         for period in queryset:
             try:
-                result = period_open(period=period)
+                result = period_open(period=period, actor=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
                     self.message_user(request, f"{period}: {message}", messages.ERROR)

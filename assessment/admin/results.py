@@ -4,6 +4,7 @@ ranking and publication."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +16,14 @@ from accounts.selectors import user_access
 from assessment.admin.imports import PeriodImportMixin
 from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
 from assessment.resources import EarlierResultResource, SurveyResource
-from assessment.services.results import PUBLISHABLE, adjustment_check, period_publish, period_results
+from assessment.services.results import (
+    PUBLISHABLE,
+    adjustment_check,
+    adjustment_delete,
+    adjustment_save,
+    period_publish,
+    period_results,
+)
 from cchc.admin import TableImportExportAdmin
 
 
@@ -93,9 +101,15 @@ class AdjustmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["assessment"]
 
     def save_model(self, request, obj, form, change):
-        obj.created_by_id = obj.created_by_id or request.user.pk
-        obj._history_user = request.user
-        super().save_model(request, obj, form, change)
+        adjustment_save(adjustment=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        adjustment_delete(adjustment=obj, actor=request.user)
+
+    @transaction.atomic  # all or none of the selection
+    def delete_queryset(self, request, queryset):
+        for adjustment in queryset:
+            adjustment_delete(adjustment=adjustment, actor=request.user)
 
 
 @admin.register(EarlierResult)

@@ -8,10 +8,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Unit
-from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, Score
+from accounts.audit import audit_changes, audit_snapshot, governance_event_record
+from accounts.models import Block, GovernanceAction, Unit
+from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, PeriodBlock, Score
 from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
-from assessment.tree import tree_problems
+from assessment.tree import Node, group_maxima, tree_problems
 
 SCORE_BATCH = 20_000
 
@@ -37,20 +38,65 @@ def framework_check(framework: Framework) -> None:
         raise ValidationError(messages)
 
 
+FRAMEWORK_FIELDS = ("block", "name", "decision_number", "decision_date", "first_year", "last_year")
+
+
 @transaction.atomic
-def framework_activate(*, framework: Framework) -> Framework:
-    """A draft becomes usable by periods once its whole tree is valid."""
-    framework = _locked_framework(framework)
-    if framework.state == FrameworkState.ACTIVE:
-        return framework
-    framework_check(framework)
-    framework.state = FrameworkState.ACTIVE
-    framework.save(update_fields=["state"])
+def framework_save(*, framework: Framework, actor) -> Framework:
+    """Create a framework or change the name, decision and years of a draft; logged with old → new."""
+    before = {}
+    if framework.pk is not None:
+        old = _locked_framework(framework)
+        if old.state != FrameworkState.DRAFT:
+            raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
+        before = audit_snapshot(old, FRAMEWORK_FIELDS)
+    framework.full_clean()
+    changes = audit_changes(before, audit_snapshot(framework, FRAMEWORK_FIELDS))
+    if framework.pk is None:
+        framework.save()
+        action = GovernanceAction.FRAMEWORK_ADD
+    else:
+        framework.save(update_fields=list(FRAMEWORK_FIELDS))
+        action = GovernanceAction.FRAMEWORK_CHANGE
+        if not changes:
+            return framework
+    governance_event_record(actor=actor, action=action, obj=framework, changes=changes)
     return framework
 
 
 @transaction.atomic
-def framework_back_to_draft(*, framework: Framework) -> Framework:
+def framework_delete(*, framework: Framework, actor) -> None:
+    """Delete a draft no period uses, with its criteria; the log keeps its name and how many criteria it had."""
+    framework = _locked_framework(framework)
+    if framework.state != FrameworkState.DRAFT or framework_is_in_use(framework):
+        raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
+    changes = {name: [value, None] for name, value in audit_snapshot(framework, FRAMEWORK_FIELDS).items()}
+    changes["criteria"] = Criterion.objects.filter(framework=framework).count()
+    governance_event_record(actor=actor, action=GovernanceAction.FRAMEWORK_DELETE, obj=framework, changes=changes)
+    framework.delete()
+
+
+def _framework_state_set(framework: Framework, state: str, actor, action: GovernanceAction) -> Framework:
+    old = framework.state
+    framework.state = state
+    framework.full_clean()
+    framework.save(update_fields=["state"])
+    governance_event_record(actor=actor, action=action, obj=framework, changes={"state": [old, state]})
+    return framework
+
+
+@transaction.atomic
+def framework_activate(*, framework: Framework, actor=None) -> Framework:
+    """A draft becomes usable by periods once its whole tree is valid (logged; ``actor`` None is a command)."""
+    framework = _locked_framework(framework)
+    if framework.state == FrameworkState.ACTIVE:
+        return framework
+    framework_check(framework)
+    return _framework_state_set(framework, FrameworkState.ACTIVE, actor, GovernanceAction.FRAMEWORK_ACTIVATE)
+
+
+@transaction.atomic
+def framework_back_to_draft(*, framework: Framework, actor=None) -> Framework:
     """An active framework that no period uses may be edited again."""
     framework = _locked_framework(framework)
     if framework_is_in_use(framework):
@@ -58,22 +104,22 @@ def framework_back_to_draft(*, framework: Framework) -> Framework:
             _("“%(framework)s” is used by a period and cannot be changed; copy it as a new version instead.")
             % {"framework": framework}
         )
-    framework.state = FrameworkState.DRAFT
-    framework.save(update_fields=["state"])
-    return framework
+    if framework.state == FrameworkState.DRAFT:
+        return framework
+    return _framework_state_set(framework, FrameworkState.DRAFT, actor, GovernanceAction.FRAMEWORK_BACK_TO_DRAFT)
 
 
 @transaction.atomic
-def framework_archive(*, framework: Framework) -> Framework:
+def framework_archive(*, framework: Framework, actor=None) -> Framework:
     """An archived framework is kept for the record and can no longer be chosen for a period."""
     framework = _locked_framework(framework)
-    framework.state = FrameworkState.ARCHIVED
-    framework.save(update_fields=["state"])
-    return framework
+    if framework.state == FrameworkState.ARCHIVED:
+        return framework
+    return _framework_state_set(framework, FrameworkState.ARCHIVED, actor, GovernanceAction.FRAMEWORK_ARCHIVE)
 
 
 @transaction.atomic
-def framework_copy(*, framework: Framework) -> Framework:
+def framework_copy(*, framework: Framework, actor=None) -> Framework:
     """An editable draft copy of a framework and its whole tree, as the next version."""
     latest = Framework.objects.filter(block=framework.block, name=framework.name).order_by("-version").first().version
     copy = Framework.objects.create(
@@ -108,7 +154,124 @@ def framework_copy(*, framework: Framework) -> Framework:
         if original.parent_code:
             copies[original.code].parent = copies[original.parent_code]
     Criterion.objects.bulk_update([c for c in copies.values() if c.parent], ["parent"], batch_size=500)
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.FRAMEWORK_COPY,
+        obj=copy,
+        changes={"copied_from": [framework.pk, str(framework)], "version": copy.version, "criteria": len(copies)},
+    )
     return copy
+
+
+# -- criteria ------------------------------------------------------------------------------------------
+
+CRITERION_FIELDS = (
+    "code",
+    "title",
+    "max_points",
+    "method",
+    "rule",
+    "rule_params",
+    "allows_na",
+    "evidence_required",
+    "appraising_agency",
+    "guidance",
+)
+
+
+def _draft_framework(framework_id: int) -> Framework:
+    framework = Framework.objects.select_for_update().get(pk=framework_id)
+    if framework.state != FrameworkState.DRAFT:
+        raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
+    return framework
+
+
+@transaction.atomic
+def criterion_save(*, criterion: Criterion, actor) -> Criterion:
+    """Add or edit one criterion of a draft framework (parent found from its code; a new one goes last); logged."""
+    framework = _draft_framework(criterion.framework_id)
+    before = {}
+    if criterion.pk is not None:
+        old = Criterion.objects.select_for_update().get(pk=criterion.pk)
+        if old.framework_id != framework.pk:
+            _draft_framework(old.framework_id)
+        before = audit_snapshot(old, CRITERION_FIELDS)
+    criterion.parent = Criterion.objects.filter(framework=framework, code=criterion.parent_code).first()
+    if criterion.pk is None:
+        last = Criterion.objects.filter(framework=framework).order_by("-order").first()
+        criterion.order = (last.order + 1) if last else 1
+    criterion.full_clean()
+    changes = audit_changes(before, audit_snapshot(criterion, CRITERION_FIELDS))
+    if criterion.pk is None:
+        criterion.save()
+        action = GovernanceAction.CRITERION_ADD
+    else:
+        criterion.save(update_fields=["framework", "parent", *CRITERION_FIELDS])
+        action = GovernanceAction.CRITERION_CHANGE
+        if not changes:
+            return criterion
+    governance_event_record(actor=actor, action=action, obj=criterion, changes=changes)
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion: Criterion, actor) -> None:
+    """Remove one criterion of a draft framework (and the criteria under it); logged with what it was."""
+    _draft_framework(criterion.framework_id)
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    removed = sorted(
+        Criterion.objects.filter(
+            framework_id=criterion.framework_id, code__startswith=f"{criterion.code}."
+        ).values_list("code", flat=True)
+    )
+    snapshot = audit_snapshot(criterion, CRITERION_FIELDS)
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.CRITERION_DELETE,
+        obj=criterion,
+        changes={name: [value, None] for name, value in snapshot.items()}
+        | ({"removed_below": removed} if removed else {}),
+    )
+    criterion.delete()
+
+
+@transaction.atomic
+def criteria_tree_replace(
+    *, framework: Framework, nodes: list[Node], added: list[str], changed: list[str], actor
+) -> dict:
+    """Finish an import that replaced the tree: drop criteria not in the file, link parents, keep the file's
+    order, store group maxima, mark the appraising agencies; one log row counting added, removed, changed."""
+    framework = _draft_framework(framework.pk)
+    lines = {node.code: node.line for node in nodes}
+    gone = Criterion.objects.filter(framework=framework).exclude(code__in=lines)
+    removed = sorted(gone.values_list("code", flat=True))
+    gone.delete()
+    criteria = {criterion.code: criterion for criterion in Criterion.objects.filter(framework=framework)}
+    maxima = group_maxima(nodes)
+    regrouped = []
+    for code, criterion in criteria.items():
+        parent = code.rsplit(".", 1)[0] if "." in code else None
+        criterion.parent = criteria.get(parent)
+        criterion.order = lines[code]
+        if code in maxima:
+            if criterion.max_points != maxima[code] and code not in added:
+                regrouped.append(code)
+            criterion.max_points = maxima[code]
+    Criterion.objects.bulk_update(criteria.values(), ["parent", "order", "max_points"], batch_size=500)
+    agencies = {c.appraising_agency_id for c in criteria.values() if c.appraising_agency_id}
+    # The framework decides who appraises: those units become appraising agencies.
+    Unit.objects.filter(pk__in=agencies, is_appraising_agency=False).update(is_appraising_agency=True)
+    changed = sorted(set(changed) | set(regrouped))
+    summary = {
+        "added": len(added),
+        "removed": len(removed),
+        "changed": len(changed),
+        "added_codes": sorted(added),
+        "removed_codes": removed,
+        "changed_codes": changed,
+    }
+    governance_event_record(actor=actor, action=GovernanceAction.CRITERIA_REPLACE, obj=framework, changes=summary)
+    return summary
 
 
 def _leaves_with_agency(framework_id: int) -> list[tuple[int, object, int | None]]:
@@ -155,8 +318,72 @@ def period_check_blocks(period: Period) -> dict[int, int]:
     return frameworks
 
 
+PERIOD_FIELDS = (
+    "year",
+    "name",
+    "self_assessment_opens",
+    "self_assessment_closes",
+    "appraisal_closes",
+    "explanation_opens",
+    "explanation_closes",
+    "council_date",
+    "publication_date",
+)
+
+
+def _period_blocks_set(period: Period, blocks: list[tuple[int, int]]) -> dict:
+    """Make the period's blocks and frameworks exactly ``blocks`` (block id, framework id); old → new by block."""
+    existing = {row.block_id: row for row in PeriodBlock.objects.filter(period=period).select_related("framework")}
+    wanted = dict(blocks)
+    names = dict(Block.objects.filter(pk__in=set(existing) | set(wanted)).values_list("pk", "name"))
+    frameworks = {f.pk: f for f in Framework.objects.filter(pk__in=set(wanted.values()))}
+    changes = {}
+    for block_id, row in existing.items():
+        if block_id not in wanted:
+            changes[names[block_id]] = [str(row.framework), None]
+            row.delete()
+    for block_id, framework_id in wanted.items():
+        row = existing.get(block_id)
+        if row is not None and row.framework_id == framework_id:
+            continue
+        old = str(row.framework) if row is not None else None
+        row = row or PeriodBlock(period=period, block_id=block_id)
+        row.framework = frameworks[framework_id]
+        row.full_clean()
+        row.save()
+        changes[names[block_id]] = [old, str(row.framework)]
+    if changes and period.opened_at:
+        # Once open, the assessments keep the framework they were opened with.
+        raise ValidationError(_("The period is open: its blocks and frameworks can no longer change."))
+    return changes
+
+
 @transaction.atomic
-def period_open(*, period: Period, units=None) -> OpenResult:
+def period_save(*, period: Period, actor, blocks: list[tuple[int, int]] | None = None) -> Period:
+    """Create a period or change its name, calendar and (before opening) the framework of each block; logged
+    with old → new of each date and each block's framework."""
+    before = {}
+    if period.pk is not None:
+        before = audit_snapshot(Period.objects.select_for_update().get(pk=period.pk), PERIOD_FIELDS)
+    period.full_clean()
+    changes = audit_changes(before, audit_snapshot(period, PERIOD_FIELDS))
+    adding = period.pk is None
+    if adding:
+        period.save()
+    else:
+        period.save(update_fields=list(PERIOD_FIELDS))
+    if blocks is not None:
+        block_changes = _period_blocks_set(period, blocks)
+        if block_changes:
+            changes["blocks"] = block_changes
+    if changes or adding:
+        action = GovernanceAction.PERIOD_ADD if adding else GovernanceAction.PERIOD_CHANGE
+        governance_event_record(actor=actor, action=action, obj=period, changes=changes)
+    return period
+
+
+@transaction.atomic
+def period_open(*, period: Period, units=None, actor=None) -> OpenResult:
     """Create one assessment per participating unit and one empty score row per leaf (idempotent, set-based).
 
     ``units`` defaults to the units of the period's blocks that existed at the end of the year; opening
@@ -164,6 +391,7 @@ def period_open(*, period: Period, units=None) -> OpenResult:
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     frameworks = period_check_blocks(period)
+    chosen = units is not None
     if units is None:
         units = units_taking_part(list(frameworks), period.year)
     else:
@@ -209,8 +437,20 @@ def period_open(*, period: Period, units=None) -> OpenResult:
     if period.opened_at is None:
         period.opened_at = timezone.now()
         period.save(update_fields=["opened_at"])
-    return OpenResult(
+    result = OpenResult(
         assessments_created=len(new),
         scores_created=scores_created,
         assessments_total=Assessment.objects.filter(period=period).count(),
     )
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.PERIOD_OPEN,
+        obj=period,
+        changes={
+            "assessments_created": result.assessments_created,
+            "scores_created": result.scores_created,
+            "assessments_total": result.assessments_total,
+            **({"units": sorted(unit.name for unit in units)} if chosen else {}),
+        },
+    )
+    return result

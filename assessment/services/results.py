@@ -13,7 +13,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from accounts.models import Block
+from accounts.audit import audit_changes, audit_snapshot, governance_event_record
+from accounts.models import Block, GovernanceAction
 from accounts.selectors import user_access
 from assessment import scoring
 from assessment.models import (
@@ -39,6 +40,7 @@ from assessment.sql import (
     scored_points_expression,
     weakest_position_window,
 )
+from assessment.workflow import assert_can_transition
 
 WEAKEST = 5
 
@@ -306,6 +308,8 @@ def _mark_published(period: Period, actor, now, publication: Publication) -> Non
     )
     if not approved:
         return
+    # Every row makes the same move (approved → published), so the transition table is asked once for all.
+    assert_can_transition(Assessment(status=AssessmentStatus.APPROVED), AssessmentStatus.PUBLISHED, actor)
     reason = _("Published with decision %(number)s (version %(version)s)") % {
         "number": publication.decision_number,
         "version": publication.version,
@@ -370,3 +374,47 @@ def adjustment_check(adjustment: Adjustment) -> None:
                 % {"max": number_format(criterion.max_points, 2)}
             }
         )
+
+
+ADJUSTMENT_FIELDS = ("assessment", "criterion", "points", "reason", "decision_reference")
+
+
+@transaction.atomic
+def adjustment_save(*, adjustment: Adjustment, actor) -> Adjustment:
+    """Enter or correct a bonus or penalty entry (checked against its criterion); logged with old → new."""
+    before = {}
+    if adjustment.pk is not None:
+        before = audit_snapshot(Adjustment.objects.select_for_update().get(pk=adjustment.pk), ADJUSTMENT_FIELDS)
+    adjustment.created_by_id = adjustment.created_by_id or actor.pk
+    adjustment_check(adjustment)
+    adjustment.full_clean()
+    adjustment.points = adjustment.points.quantize(Decimal("0.01"))  # as stored, so the log's label reads the same
+    changes = audit_changes(before, audit_snapshot(adjustment, ADJUSTMENT_FIELDS))
+    adjustment._history_user = actor
+    if adjustment.pk is None:
+        adjustment.save()
+        action = GovernanceAction.ADJUSTMENT_ADD
+    else:
+        adjustment.save(update_fields=list(ADJUSTMENT_FIELDS))
+        action = GovernanceAction.ADJUSTMENT_CHANGE
+        if not changes:
+            return adjustment
+    governance_event_record(actor=actor, action=action, obj=adjustment, changes=changes)
+    return adjustment
+
+
+@transaction.atomic
+def adjustment_delete(*, adjustment: Adjustment, actor) -> None:
+    """Remove a bonus or penalty entry; the log keeps what it was."""
+    adjustment = (
+        Adjustment.objects.select_for_update().select_related("assessment__unit", "criterion").get(pk=adjustment.pk)
+    )
+    snapshot = audit_snapshot(adjustment, ADJUSTMENT_FIELDS)
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.ADJUSTMENT_DELETE,
+        obj=adjustment,
+        changes={name: [value, None] for name, value in snapshot.items()},
+    )
+    adjustment._history_user = actor
+    adjustment.delete()

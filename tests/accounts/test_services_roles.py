@@ -122,6 +122,7 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "accounts.add_unit",
                 "accounts.change_unit",
                 "accounts.delete_unit",
+                "accounts.view_governanceevent",
                 "assessment.view_framework",
                 "assessment.add_framework",
                 "assessment.change_framework",
@@ -167,3 +168,34 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
             ]
         ),
     }
+
+
+# -- the governance log of roles ---------------------------------------------------------------------------------
+
+
+def role_events(user):
+    from accounts.models import GovernanceEvent
+
+    return list(
+        GovernanceEvent.objects.filter(object_id=user.pk, content_type__model="user")
+        .order_by("id")
+        .values_list("actor__username", "action", "label", "changes")
+    )
+
+
+def test_a_grant_and_a_revoke_log_who_gave_which_role_of_which_unit_to_whom(coordinator, justice):
+    user = UserFactory(username="tp", full_name="Phan Văn Tú")
+    membership_grant(user=user, role=Role.APPRAISER, unit=justice, actor=coordinator)
+    membership_revoke(user=user, role=Role.APPRAISER, actor=coordinator)
+    membership_revoke(user=user, role=Role.APPRAISER, actor=coordinator)  # nothing left to take: nothing logged
+    assert role_events(user) == [
+        ("noivu", "role_grant", "Phan Văn Tú (tp)", {"role": "appraiser", "unit": "Sở Tư pháp"}),
+        ("noivu", "role_revoke", "Phan Văn Tú (tp)", {"role": "appraiser", "unit": "Sở Tư pháp"}),
+    ]
+
+
+def test_a_refused_grant_logs_nothing(coordinator, finance):
+    user = UserFactory(username="a")
+    with pytest.raises(ValidationError):
+        membership_grant(user=user, role=Role.APPRAISER, unit=finance, actor=coordinator)
+    assert (role_events(user), Membership.objects.filter(user=user).count()) == ([], 0)

@@ -1,0 +1,57 @@
+"""The governance log: one row per governance action, written by the service doing it, in its transaction."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from accounts.models import GovernanceAction, GovernanceEvent
+
+LABEL_LENGTH = GovernanceEvent._meta.get_field("label").max_length
+
+
+def audit_value(instance: models.Model, name: str):
+    """A field's value as the log keeps it: text for related objects, exact decimals, ISO dates."""
+    field = instance._meta.get_field(name)
+    if field.is_relation:
+        related = getattr(instance, name)
+        return None if related is None else str(related)
+    value = getattr(instance, field.attname)
+    if isinstance(value, Decimal):
+        return f"{value:.{field.decimal_places}f}" if getattr(field, "decimal_places", None) is not None else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def audit_snapshot(instance: models.Model, fields) -> dict:
+    return {name: audit_value(instance, name) for name in fields}
+
+
+def audit_changes(before: dict, after: dict) -> dict:
+    """Old → new of each field whose value differs (``before`` empty for a new object: None → value)."""
+    return {
+        name: [before.get(name), value] for name, value in after.items() if name not in before or before[name] != value
+    }
+
+
+def governance_event_record(
+    *,
+    actor,
+    action: GovernanceAction,
+    obj: models.Model,
+    changes: dict | None = None,
+    reason: str = "",
+    label: str = "",
+) -> GovernanceEvent:
+    """Write the audit row of one governance action (call it inside the action's transaction)."""
+    return GovernanceEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=obj.pk,
+        label=(label or str(obj))[:LABEL_LENGTH],
+        changes=changes or {},
+        reason=reason,
+    )
