@@ -26,6 +26,7 @@ from assessment.models import (
     PublishedUnit,
     Score,
 )
+from assessment.policy import explained_filter
 from assessment.tree import Node, Totals, totals
 
 
@@ -326,8 +327,6 @@ class BlockProgress:
 
 def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress]]:
     """Home Affairs' view of a period: leaves graded per agency, units at each stage per block (two queries)."""
-    from assessment.services.appraisal import explained_filter
-
     graded = Q(appraised_points__isnull=False) | Q(na_confirmed__isnull=False)
     agencies = (
         Score.objects.filter(assessment__period=period, criterion__method=Method.APPRAISAL)

@@ -19,17 +19,10 @@ from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
 from assessment.exceptions import Conflict, ConflictError, ScoreErrors
 from assessment.models import Criterion, Evidence, EvidenceRound, Score
+from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal
 from assessment.resources import GradeResource
 from assessment.selectors import scores_for_appraisal
-from assessment.services import (
-    COUNCIL,
-    ROUND_1,
-    ROUND_2,
-    GradeInput,
-    appraisal_round,
-    grade_refusal,
-    scores_grade,
-)
+from assessment.services import GradeInput, scores_grade
 from assessment.services.appraisal import grade_problems
 from cchc.admin import TableImportExportAdmin
 
