@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -14,7 +15,16 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import Unit
 from assessment import notifications
 from assessment.exceptions import ConflictError, ScoreErrors
-from assessment.models import Assessment, AssessmentStatus, Criterion, Method, Period, Score
+from assessment.models import (
+    Assessment,
+    AssessmentStatus,
+    Criterion,
+    Evidence,
+    EvidenceRound,
+    Method,
+    Period,
+    Score,
+)
 from assessment.policy import (
     COUNCIL,
     ROUND_1,
@@ -95,6 +105,8 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         for score in Score.objects.select_for_update(of=("self",))
         .filter(pk__in=[row.score_id for row in rows])
         .select_related("assessment__period", "assessment__unit", "criterion")
+        # round 2 asks whether each leaf was explained: its explanation evidence, read in one query for all
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(round=EvidenceRound.EXPLANATION)))
     }
     missing = [row.score_id for row in rows if row.score_id not in scores]
     if missing:
