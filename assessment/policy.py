@@ -28,8 +28,6 @@ ROUND_1, ROUND_2, COUNCIL = "round1", "round2", "council"
 # The rounds in which the unit writes.
 SELF, EXPLANATION = "self", "explanation"
 
-NOT_DRAFT = ~Q(status=S.DRAFT)
-
 
 def today() -> date:
     return timezone.localdate()
@@ -74,9 +72,15 @@ def reads_submitted_assessments(access: Access) -> bool:
     return access.is_appraiser or access.is_council
 
 
-def grades_own_agency_only(access: Access) -> bool:
-    """An appraiser (who is not Home Affairs nor the council) works on the leaves of their agency only."""
-    return access.is_appraiser and not (access.is_coordinator or access.is_council)
+def queue_scope(user) -> Q | None:
+    """The grading queue's worklist, as a filter on scores: every leaf for Home Affairs and the council; an
+    appraiser's agency's leaves; None (no queue) for anybody else."""
+    access = user_access(user)
+    if access.is_coordinator or access.is_council:
+        return Q()
+    if access.is_appraiser and access.agency is not None:
+        return Q(agency_id=access.agency.pk)
+    return None
 
 
 # -- the unit's windows ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from assessment.selectors import (
     documents_visible_to,
     field_rows,
     lost_points,
+    scores_visible_to,
     unit_assessments,
     unit_documents,
     unit_published_result,
@@ -177,7 +178,9 @@ def _rebased(data, forms, conflicts):
 def score_proposal(request, pk, score_id):
     """The rule's proposed score for a declared value, computed by the server (the page only shows it)."""
     assessment = _assessment(request, pk)
-    score = get_object_or_404(Score.objects.select_related("criterion"), pk=score_id, assessment=assessment)
+    score = get_object_or_404(
+        scores_visible_to(request.user).select_related("criterion"), pk=score_id, assessment=assessment
+    )
     raw = request.GET.get("declared_value", "").strip().replace(",", ".")
     if raw == "":
         return JsonResponse({"proposal": None, "value": None, "error": ""})

@@ -19,7 +19,7 @@ from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
 from assessment.models import Assessment, AssessmentEvent, Evidence, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal
-from assessment.selectors import assessments_for_appraisal, grading_rows
+from assessment.selectors import assessments_visible_to, grading_rows
 from assessment.services import (
     GradeInput,
     assessment_approve,
@@ -170,7 +170,7 @@ class AssessmentAdmin(admin.ModelAdmin):
     actions = ["return_for_explanation", "close_round_two", "approve"]
 
     def get_queryset(self, request):
-        return assessments_for_appraisal(request.user).annotate(leaf_count=Count("scores"))
+        return assessments_visible_to(request.user).annotate(leaf_count=Count("scores"))
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = AssessmentAddForm
