@@ -72,6 +72,20 @@ def reads_submitted_assessments(access: Access) -> bool:
     return access.is_appraiser or access.is_council
 
 
+def reads_appraisal_progress(user) -> bool:
+    """Home Affairs, appraisers and the council follow the appraisal of the current period."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_appraiser or access.is_council
+
+
+def reads_agency_work(user, agency_id: int | None) -> bool:
+    """Home Affairs and the council follow every agency's grading; an appraiser their own agency's."""
+    access = user_access(user)
+    if access.is_coordinator or access.is_council:
+        return True
+    return access.is_appraiser and access.agency is not None and access.agency.pk == agency_id
+
+
 def queue_scope(user) -> Q | None:
     """The grading queue's worklist, as a filter on scores: every leaf for Home Affairs and the council; an
     appraiser's agency's leaves; None (no queue) for anybody else."""
