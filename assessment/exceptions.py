@@ -101,3 +101,11 @@ class ScoreErrors(ValidationError):
         super().__init__(
             [message for fields in errors.values() for messages in fields.values() for message in messages]
         )
+
+
+class AssessmentIncomplete(ValidationError):
+    """Leaves still stop the submission; ``items`` say which and why."""
+
+    def __init__(self, items):
+        self.items = items
+        super().__init__([str(item) for item in items])

@@ -274,7 +274,7 @@ class GradeResource(PeriodScoreRows, TableResource):
     # -- export ------------------------------------------------------------------------------------------
 
     def _round_fields(self, score):
-        from assessment.services import ROUND_2, appraisal_round
+        from assessment.policy import ROUND_2, appraisal_round
 
         if appraisal_round(score.assessment) == ROUND_2:
             return "reappraised_points", "reappraised_comment"
@@ -307,7 +307,8 @@ class GradeResource(PeriodScoreRows, TableResource):
     # -- import ------------------------------------------------------------------------------------------
 
     def import_instance(self, instance, row, **kwargs):
-        from assessment.services import GradeInput, appraisal_round, grade_refusal
+        from assessment.policy import appraisal_round, grade_refusal
+        from assessment.services import GradeInput
         from assessment.services.appraisal import grade_problems
 
         try:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit
 from accounts.selectors import user_access
-from assessment import scoring
+from assessment import policy, scoring
 from assessment.models import (
     Adjustment,
     Assessment,
@@ -26,6 +26,7 @@ from assessment.models import (
     PublishedUnit,
     Score,
 )
+from assessment.policy import explained_filter
 from assessment.tree import Node, Totals, totals
 
 
@@ -75,15 +76,35 @@ def period_progress(period: Period) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in AssessmentStatus.values}
 
 
+# -- who sees what: one selector per kind of object; the portal, the admin, exports and downloads start here ----
+
+
 def assessments_visible_to(user) -> QuerySet[Assessment]:
-    """Assessments a user may read: all for Home Affairs, appraisers and the council; their own unit's otherwise."""
+    """Assessments ``user`` may read (``policy.assessment_scope``): all for Home Affairs; their own unit's; every
+    submitted one for appraisers and the council."""
+    return Assessment.objects.filter(policy.assessment_scope(user)).select_related("period", "unit__block", "framework")
+
+
+def scores_visible_to(user) -> QuerySet[Score]:
+    """Score rows ``user`` may read: those of the assessments they may read."""
+    return Score.objects.filter(policy.assessment_scope(user, prefix="assessment__"))
+
+
+def documents_visible_to(user) -> QuerySet[Document]:
+    """Documents ``user`` may download: their own unit's library, and the evidence and signed reports of the
+    assessments they may read (a unit's drafts stay its own until it submits); all for Home Affairs."""
+    if policy.is_coordinator(user):
+        return Document.objects.all()
     access = user_access(user)
-    assessments = Assessment.objects.select_related("period", "unit__block", "framework")
-    if access.sees_all_units:
-        return assessments
-    if access.unit is not None:
-        return assessments.filter(unit=access.unit)
-    return assessments.none()
+    allowed = Q(pk__in=[]) if access.unit is None else Q(unit_id=access.unit.pk)
+    visible = Assessment.objects.filter(policy.assessment_scope(user))
+    allowed |= Q(evidence__score__assessment__in=visible) | Q(pk__in=visible.values("signed_report"))
+    return Document.objects.filter(allowed).distinct()
+
+
+def results_visible_to(user) -> QuerySet[Period]:
+    """Periods whose provisional results (before publication) ``user`` may read: Home Affairs and the council."""
+    return Period.objects.all() if policy.reads_provisional_results(user) else Period.objects.none()
 
 
 # -- the unit's side ---------------------------------------------------------------------------------
@@ -178,33 +199,16 @@ def assessment_missing(assessment) -> list[MissingItem]:
 
 
 def unit_assessments(user) -> QuerySet[Assessment]:
-    """The assessments of the user's own unit, newest period first (the portal's scope)."""
+    """The portal's face of ``assessments_visible_to``: those of the user's own unit, newest period first."""
     access = user_access(user)
     if access.unit is None:
         return Assessment.objects.none()
-    return (
-        Assessment.objects.filter(unit=access.unit)
-        .select_related("period", "unit__block", "framework")
-        .order_by("-period__year")
-    )
+    return assessments_visible_to(user).filter(unit_id=access.unit.pk).order_by("-period__year")
 
 
 def unit_documents(unit_id: int) -> QuerySet[Document]:
     """The unit's library, to attach a document it already uploaded."""
     return Document.objects.filter(unit_id=unit_id).order_by("-uploaded_at")
-
-
-def documents_visible_to(user) -> QuerySet[Document]:
-    """Documents a user may download: their own unit's; all for Home Affairs; for appraisers and the council,
-    those of submitted assessments (a unit's drafts stay its own until it submits)."""
-    access = user_access(user)
-    if access.is_coordinator:
-        return Document.objects.all()
-    allowed = Q(pk__in=[]) if access.unit is None else Q(unit=access.unit)
-    if access.is_appraiser or access.is_council:
-        submitted = Assessment.objects.filter(NOT_DRAFT)
-        allowed |= Q(evidence__score__assessment__in=submitted) | Q(pk__in=submitted.values("signed_report"))
-    return Document.objects.filter(allowed).distinct()
 
 
 @dataclass
@@ -261,26 +265,17 @@ def field_rows(assessment, field_code: str):
 NOT_DRAFT = ~Q(status=AssessmentStatus.DRAFT)
 
 
-def assessments_for_appraisal(user) -> QuerySet[Assessment]:
-    """Assessments in the admin: Home Affairs sees all; appraisers and the council only submitted ones."""
-    access = user_access(user)
-    assessments = Assessment.objects.select_related("period", "unit__block", "framework")
-    if access.is_coordinator:
-        return assessments
-    if access.is_appraiser or access.is_council:
-        return assessments.filter(NOT_DRAFT)
-    return assessments.none()
-
-
 def scores_for_appraisal(user) -> QuerySet[Score]:
-    """The grading queue: appraisal leaves of submitted assessments; an appraiser's own agency only."""
-    access = user_access(user)
-    scores = Score.objects.filter(criterion__method=Method.APPRAISAL).exclude(assessment__status=AssessmentStatus.DRAFT)
-    if access.is_coordinator or access.is_council:
-        return scores
-    if access.is_appraiser and access.agency is not None:
-        return scores.filter(agency=access.agency)
-    return scores.none()
+    """The grading queue: the visible appraisal leaves of submitted assessments, of the user's worklist."""
+    worklist = policy.queue_scope(user)
+    if worklist is None:
+        return Score.objects.none()
+    return (
+        scores_visible_to(user)
+        .filter(criterion__method=Method.APPRAISAL)
+        .exclude(assessment__status=AssessmentStatus.DRAFT)
+        .filter(worklist)
+    )
 
 
 def grading_rows(assessment) -> list[Criterion]:
@@ -326,8 +321,6 @@ class BlockProgress:
 
 def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress]]:
     """Home Affairs' view of a period: leaves graded per agency, units at each stage per block (two queries)."""
-    from assessment.services.appraisal import explained_filter
-
     graded = Q(appraised_points__isnull=False) | Q(na_confirmed__isnull=False)
     agencies = (
         Score.objects.filter(assessment__period=period, criterion__method=Method.APPRAISAL)

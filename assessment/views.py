@@ -13,10 +13,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.exports import FORMATS, improvement_plan_xlsx
 from assessment.files import CONTENT_TYPES, EvidenceFileError, check_upload
 from assessment.forms import SECTION_FORM_ID, EvidenceForm, ExplanationForm, ScoreForm, SubmitForm
 from assessment.models import AssessmentStatus, Evidence, Method, Score
+from assessment.policy import EXPLANATION, SELF, is_head, writable_window
 from assessment.reports import self_assessment_pdf
 from assessment.selectors import (
     assessment_fields,
@@ -25,12 +27,12 @@ from assessment.selectors import (
     documents_visible_to,
     field_rows,
     lost_points,
+    scores_visible_to,
     unit_assessments,
     unit_documents,
     unit_published_result,
 )
 from assessment.services import (
-    ConflictError,
     assessment_submit,
     assessment_submit_explanation,
     evidence_attach,
@@ -39,8 +41,7 @@ from assessment.services import (
     score_explain,
     score_save,
 )
-from assessment.services.self_assessment import AssessmentIncomplete, ScoreErrors, proposal_for, score_problems
-from assessment.workflow import is_head, writable_window
+from assessment.services.self_assessment import proposal_for, score_problems
 
 
 def _assessment(request, pk):
@@ -67,9 +68,9 @@ def _field_forms(assessment, rows, round_, data=None):
         score = criterion.score
         if score is None:
             continue
-        if round_ == "self" and criterion.method == Method.APPRAISAL:
+        if round_ == SELF and criterion.method == Method.APPRAISAL:
             forms[score.pk] = ScoreForm(data, score=score)
-        elif round_ == "explanation" and criterion.method == Method.APPRAISAL:
+        elif round_ == EXPLANATION and criterion.method == Method.APPRAISAL:
             forms[score.pk] = ExplanationForm(data, score=score)
     return forms
 
@@ -128,7 +129,7 @@ def section_save(request, pk, field):
         return _render_detail(request, assessment, field, forms=forms, status=400)
     changed = [form for form in forms.values() if form.has_changed()]
     try:
-        if round_ == "self":
+        if round_ == SELF:
             saved = score_save(assessment=assessment, user=request.user, rows=[form.to_input() for form in changed])
         else:
             saved = score_explain(
@@ -177,7 +178,9 @@ def _rebased(data, forms, conflicts):
 def score_proposal(request, pk, score_id):
     """The rule's proposed score for a declared value, computed by the server (the page only shows it)."""
     assessment = _assessment(request, pk)
-    score = get_object_or_404(Score.objects.select_related("criterion"), pk=score_id, assessment=assessment)
+    score = get_object_or_404(
+        scores_visible_to(request.user).select_related("criterion"), pk=score_id, assessment=assessment
+    )
     raw = request.GET.get("declared_value", "").strip().replace(",", ".")
     if raw == "":
         return JsonResponse({"proposal": None, "value": None, "error": ""})

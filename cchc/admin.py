@@ -34,23 +34,21 @@ class CchcAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The admin's front page starts with the progress of the current period, with links to the queues."""
-        from accounts.selectors import user_access
+        from assessment import policy
         from assessment.models import Period
         from assessment.selectors import appraisal_progress
 
-        access = user_access(request.user)
         context = dict(extra_context or {})
         period = Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
-        if period is not None and (access.is_coordinator or access.is_appraiser or access.is_council):
+        if period is not None and policy.reads_appraisal_progress(request.user):
             agencies, blocks = appraisal_progress(period)
-            if access.is_appraiser and not (access.is_coordinator or access.is_council):
-                agencies = [row for row in agencies if access.agency and row.agency_id == access.agency.pk]
+            agencies = [row for row in agencies if policy.reads_agency_work(request.user, row.agency_id)]
             queue = reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={period.pk}"
             assessments = reverse("admin:assessment_assessment_changelist") + f"?period__id__exact={period.pk}"
             context["progress"] = {
                 "period": period,
                 "agencies": agencies,
-                "blocks": blocks if access.is_coordinator or access.is_council else [],
+                "blocks": blocks if policy.reads_provisional_results(request.user) else [],
                 "queue": queue,
                 "assessments": assessments,
             }

@@ -3,8 +3,8 @@ from django.shortcuts import render
 
 from accounts.models import Block
 from accounts.selectors import user_access
+from assessment.policy import writable_window
 from assessment.selectors import assessments_progress, unit_assessments
-from assessment.workflow import writable_window
 
 
 def home(request):

@@ -18,18 +18,14 @@ from assessment.admin.scores import saved_grade
 from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
 from assessment.models import Assessment, AssessmentEvent, Evidence, Score
-from assessment.selectors import assessments_for_appraisal, grading_rows
+from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal
+from assessment.selectors import assessments_visible_to, grading_rows
 from assessment.services import (
-    COUNCIL,
-    ROUND_1,
-    ROUND_2,
     GradeInput,
-    appraisal_round,
     assessment_approve,
     assessment_finish_round_two,
     assessment_reopen,
     assessment_return,
-    grade_refusal,
     period_open,
     scores_grade,
 )
@@ -174,7 +170,7 @@ class AssessmentAdmin(admin.ModelAdmin):
     actions = ["return_for_explanation", "close_round_two", "approve"]
 
     def get_queryset(self, request):
-        return assessments_for_appraisal(request.user).annotate(leaf_count=Count("scores"))
+        return assessments_visible_to(request.user).annotate(leaf_count=Count("scores"))
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = AssessmentAddForm

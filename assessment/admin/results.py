@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import user_access
 from assessment.admin.imports import PeriodImportMixin
 from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
+from assessment.policy import reads_provisional_results
 from assessment.resources import EarlierResultResource, SurveyResource
+from assessment.selectors import results_visible_to
 from assessment.services.results import (
     PUBLISHABLE,
     adjustment_check,
@@ -40,9 +42,8 @@ class SurveyScoreAdmin(PeriodImportMixin, TableImportExportAdmin):
     ordering = ["assessment__unit__code", "criterion__order"]
 
     def get_queryset(self, request):
-        access = user_access(request.user)
         scores = super().get_queryset(request).filter(criterion__method=Method.SURVEY)
-        return scores if access.is_coordinator or access.is_council else scores.none()
+        return scores.filter(assessment__period__in=results_visible_to(request.user))
 
     def has_add_permission(self, request):
         return False
@@ -177,9 +178,9 @@ def results_urls(period_admin):
 
     def provisional(request, pk):
         access = user_access(request.user)
-        if not (access.is_coordinator or access.is_council):
+        if not reads_provisional_results(request.user):
             raise PermissionDenied
-        period = get_object_or_404(Period, pk=pk)
+        period = get_object_or_404(results_visible_to(request.user), pk=pk)
         blocks = []
         for rows in period_results(period):
             codes = [code for code, _title in rows.fields]

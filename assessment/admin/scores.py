@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.forms.models import BaseModelFormSet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,18 +18,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
 from assessment.exceptions import Conflict, ConflictError, ScoreErrors
-from assessment.models import Criterion, Evidence, EvidenceRound, Score
+from assessment.models import Criterion, Evidence, Score
+from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, explained_filter, grade_refusal
 from assessment.resources import GradeResource
 from assessment.selectors import scores_for_appraisal
-from assessment.services import (
-    COUNCIL,
-    ROUND_1,
-    ROUND_2,
-    GradeInput,
-    appraisal_round,
-    grade_refusal,
-    scores_grade,
-)
+from assessment.services import GradeInput, scores_grade
 from assessment.services.appraisal import grade_problems
 from cchc.admin import TableImportExportAdmin
 
@@ -320,10 +313,7 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
             scores_for_appraisal(request.user)
             .select_related("assessment__unit__block", "assessment__period", "criterion", "agency")
             .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
-            .annotate(
-                explained=~Q(explanation="")
-                | Exists(Evidence.objects.filter(score=OuterRef("pk"), round=EvidenceRound.EXPLANATION))
-            )
+            .annotate(explained=explained_filter())
         )
 
     def get_export_queryset(self, request):

@@ -1,17 +1,13 @@
 """Every write on frameworks, periods, assessments, scores and evidence goes through here."""
 
+from assessment.exceptions import AssessmentIncomplete, Conflict, ConflictError, ScoreErrors
 from assessment.services.appraisal import (
-    COUNCIL,
-    ROUND_1,
-    ROUND_2,
     GradeInput,
     agency_reassign,
-    appraisal_round,
     assessment_approve,
     assessment_finish_round_two,
     assessment_reopen,
     assessment_return,
-    grade_refusal,
     scores_grade,
 )
 from assessment.services.evidence import evidence_attach, evidence_remove, evidence_upload
@@ -26,8 +22,6 @@ from assessment.services.frameworks import (
     period_open,
 )
 from assessment.services.self_assessment import (
-    Conflict,
-    ConflictError,
     ScoreInput,
     assessment_submit,
     assessment_submit_explanation,
@@ -36,18 +30,15 @@ from assessment.services.self_assessment import (
 )
 
 __all__ = [
-    "COUNCIL",
-    "ROUND_1",
-    "ROUND_2",
     "GradeInput",
     "agency_reassign",
-    "appraisal_round",
     "assessment_approve",
     "assessment_finish_round_two",
     "assessment_reopen",
     "assessment_return",
-    "grade_refusal",
     "scores_grade",
+    "AssessmentIncomplete",
+    "ScoreErrors",
     "Conflict",
     "ConflictError",
     "OpenResult",

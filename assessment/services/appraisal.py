@@ -6,72 +6,38 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Unit
-from accounts.selectors import user_access
 from assessment import notifications
 from assessment.exceptions import ConflictError, ScoreErrors
-from assessment.models import Assessment, AssessmentStatus, Criterion, Evidence, EvidenceRound, Method, Period, Score
-from assessment.workflow import today, transition
+from assessment.models import (
+    Assessment,
+    AssessmentStatus,
+    Criterion,
+    Evidence,
+    EvidenceRound,
+    Method,
+    Period,
+    Score,
+)
+from assessment.policy import (
+    COUNCIL,
+    ROUND_1,
+    ROUND_2,
+    appraisal_round,
+    explained_filter,
+    grade_refusal,
+    is_coordinator,
+    today,
+)
+from assessment.workflow import transition
 
-ROUND_1, ROUND_2, COUNCIL = "round1", "round2", "council"
 S = AssessmentStatus
-
-
-def appraisal_round(assessment: Assessment, on: date | None = None) -> str | None:
-    """Which grades can be written now: round 1, round 2 (on explained leaves), the council's, or none."""
-    on = on or today()
-    if assessment.status in (S.SUBMITTED, S.UNDER_APPRAISAL):
-        return ROUND_1
-    if assessment.status == S.EXPLAINED:
-        return ROUND_2
-    if assessment.status == S.RETURNED and on > assessment.period.explanation_closes:
-        return ROUND_2
-    if assessment.status in (S.REAPPRAISED, S.APPROVED, S.PUBLISHED):
-        # After approval, and after publication, only a decision of the council corrects a score (recorded by
-        # Home Affairs, with its reason); a published version never changes: the correction is a new version.
-        return COUNCIL
-    return None
-
-
-def explained_filter():
-    """Leaves the unit explained: a written explanation or evidence added in the explanation round."""
-    return ~Q(explanation="") | Exists(Evidence.objects.filter(score=OuterRef("pk"), round=EvidenceRound.EXPLANATION))
-
-
-def is_explained(score: Score) -> bool:
-    if score.explanation.strip():
-        return True
-    return Evidence.objects.filter(score=score, round=EvidenceRound.EXPLANATION).exists()
-
-
-def grade_refusal(user, score: Score, round_: str | None) -> str | None:
-    """Why ``user`` may not write this leaf's grade now, or None if they may."""
-    access = user_access(user)
-    assessment = score.assessment
-    if round_ is None:
-        return _("The assessment of %(unit)s is not in an appraisal round.") % {"unit": assessment.unit}
-    if not (access.is_appraiser or access.is_coordinator):
-        return _("Only appraisers and Home Affairs grade.")
-    if score.criterion.method != Method.APPRAISAL:
-        return _("Criterion %(code)s is not appraised.") % {"code": score.criterion.code}
-    if access.unit is not None and access.unit.pk == assessment.unit_id:
-        return _("Nobody grades the assessment of their own unit: another appraiser of the agency does.")
-    if round_ == COUNCIL:
-        if not access.is_coordinator:
-            return _("The council's decisions are recorded by Home Affairs.")
-        return None
-    mine = access.is_appraiser and access.agency is not None and score.agency_id == access.agency.pk
-    if not access.is_coordinator and not mine:
-        return _("Criterion %(code)s is appraised by another agency.") % {"code": score.criterion.code}
-    if round_ == ROUND_2 and not is_explained(score):
-        return _("Criterion %(code)s was not explained: its round 1 score stands.") % {"code": score.criterion.code}
-    return None
 
 
 @dataclass(frozen=True)
@@ -139,6 +105,8 @@ def scores_grade(*, actor, rows: list[GradeInput]) -> int:
         for score in Score.objects.select_for_update(of=("self",))
         .filter(pk__in=[row.score_id for row in rows])
         .select_related("assessment__period", "assessment__unit", "criterion")
+        # round 2 asks whether each leaf was explained: its explanation evidence, read in one query for all
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(round=EvidenceRound.EXPLANATION)))
     }
     missing = [row.score_id for row in rows if row.score_id not in scores]
     if missing:
@@ -277,7 +245,7 @@ def assessment_reopen(*, assessment: Assessment, actor, reason: str, until: date
 @transaction.atomic
 def agency_reassign(*, period: Period, criterion: Criterion, agency: Unit, actor, reason: str) -> int:
     """Home Affairs gives a leaf to another appraising agency for one period (recorded on every row)."""
-    if not user_access(actor).is_coordinator:
+    if not is_coordinator(actor):
         raise PermissionDenied(_("Only Home Affairs reassigns criteria."))
     if not agency.is_appraising_agency:
         raise ValidationError(_("%(unit)s is not an appraising agency.") % {"unit": agency})

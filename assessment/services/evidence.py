@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from assessment.files import CheckedFile, check_upload
 from assessment.models import Assessment, Document, Evidence, EvidenceRound, Score
-from assessment.workflow import is_member, writable_window
+from assessment.policy import SELF, is_member, writable_window
 
 
 def document_store(*, unit, user, upload, checked: CheckedFile, number="", issued_on=None, issuer="") -> Document:
@@ -53,7 +53,7 @@ def _round_for(score: Score, user) -> str:
         raise PermissionDenied(window.message)
     if score.criterion.method == "survey":
         raise ValidationError(_("Survey criteria take no evidence: their points come from the survey."))
-    return EvidenceRound.SELF_ASSESSMENT if round_ == "self" else EvidenceRound.EXPLANATION
+    return EvidenceRound.SELF_ASSESSMENT if round_ == SELF else EvidenceRound.EXPLANATION
 
 
 @transaction.atomic

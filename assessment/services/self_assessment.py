@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from assessment import notifications, scoring
-from assessment.exceptions import Conflict, ConflictError, ScoreErrors  # noqa: F401 - their former home
+from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.files import check_upload
 from assessment.models import Assessment, AssessmentStatus, DocumentKind, Method, Score
+from assessment.policy import explanation_window, is_head, is_member, self_assessment_window
 from assessment.selectors import assessment_missing
 from assessment.services.evidence import document_store
-from assessment.workflow import explanation_window, is_head, is_member, self_assessment_window, transition
+from assessment.workflow import transition
 
 MAX_RATE = Decimal("1000")
 
@@ -178,14 +179,6 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
         default_change_reason="explanation",
     )
     return len(scores)
-
-
-class AssessmentIncomplete(ValidationError):
-    """Leaves still stop the submission; ``items`` say which and why."""
-
-    def __init__(self, items):
-        self.items = items
-        super().__init__([str(item) for item in items])
 
 
 SIGNED_SCAN_KINDS = {DocumentKind.PDF, DocumentKind.JPG, DocumentKind.PNG}

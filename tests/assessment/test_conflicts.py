@@ -153,8 +153,8 @@ def test_queue_a_row_saved_by_someone_else_but_left_untouched_does_not_block_the
 def test_queue_a_round_closed_meanwhile_refuses_the_page_with_the_services_reason(
     client, submitted, appraiser, coordinator
 ):
+    from assessment.policy import today
     from assessment.services import assessment_reopen
-    from assessment.workflow import today
 
     leaf = score_of(submitted, "1.1.1")
     client.force_login(appraiser)

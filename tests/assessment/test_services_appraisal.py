@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from assessment.exceptions import ScoreErrors
 from assessment.models import AssessmentEvent, Score
 from assessment.scoring import final_points
 from assessment.services import (
@@ -21,7 +22,6 @@ from assessment.services import (
     assessment_submit,
     scores_grade,
 )
-from assessment.services.self_assessment import ScoreErrors
 from tests.assessment.conftest import PDF_BYTES, complete, grade, grade_all, score_of
 
 

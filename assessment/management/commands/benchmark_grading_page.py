@@ -66,7 +66,7 @@ class Command(BaseCommand):
 
     def _post_data(self, assessment, points):
         from assessment.admin.assessments import GradeForm
-        from assessment.services import appraisal_round
+        from assessment.policy import appraisal_round
 
         data = {}
         round_ = None
