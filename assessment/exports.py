@@ -58,25 +58,27 @@ def _rows(blocks, codes):
             yield block, unit, [fields.get(code) for code in codes]
 
 
+def _figures(block, unit, *, rank) -> list:
+    """The published columns of one unit, in the order of HEADERS."""
+    return [
+        rank,
+        unit.unit_name,
+        block.name,
+        unit.appraised,
+        unit.survey,
+        unit.bonus,
+        unit.penalty,
+        unit.total,
+        unit.maximum,
+        unit.shown_index,
+    ]
+
+
 def _csv(publication, blocks) -> bytes:
     codes = _field_codes(blocks)
     rows = [[*HEADERS, *[f"Lĩnh vực {code} (%)" for code in codes]]]
     for block, unit, fields in _rows(blocks, codes):
-        rows.append(
-            [
-                unit.rank or "",
-                unit.unit_name,
-                block.name,
-                unit.appraised,
-                unit.survey,
-                unit.bonus,
-                unit.penalty,
-                unit.total,
-                unit.maximum,
-                unit.shown_index,
-                *fields,
-            ]
-        )
+        rows.append([*_figures(block, unit, rank=unit.rank or ""), *fields])
     with translation.override("vi"):
         return csv_bytes(rows, decimal=decimal2)
 
@@ -95,19 +97,7 @@ def _xlsx(publication, blocks) -> bytes:
     for block, unit, fields in _rows(blocks, codes):
         xlsx_append(
             sheet,
-            [
-                unit.rank,
-                unit.unit_name,
-                block.name,
-                unit.appraised,
-                unit.survey,
-                unit.bonus,
-                unit.penalty,
-                unit.total,
-                unit.maximum,
-                unit.shown_index,
-                *[None if value is None else shown(value) for value in fields],
-            ],
+            [*_figures(block, unit, rank=unit.rank), *[None if value is None else shown(value) for value in fields]],
         )
     for row in sheet.iter_rows(min_row=2, min_col=4):
         for cell in row:

@@ -8,7 +8,7 @@ from import_export.fields import Field
 from import_export.results import Error
 
 from accounts.models import Block, Unit
-from assessment.models import Criterion, EarlierResult, Framework, Method, RuleKind, Score
+from assessment.models import CRITERION_FIELDS, Criterion, EarlierResult, Framework, Method, RuleKind, Score
 from assessment.tree import Node, tree_problems
 from cchc.imports import (
     SCORE_IMPORT_FORMATS,
@@ -49,18 +49,7 @@ class CriterionResource(TableResource):
 
     class Meta:
         model = Criterion
-        fields = (
-            "code",
-            "title",
-            "max_points",
-            "method",
-            "rule",
-            "rule_params",
-            "allows_na",
-            "evidence_required",
-            "appraising_agency",
-            "guidance",
-        )
+        fields = CRITERION_FIELDS  # the framework file's columns, in its order
         import_id_fields = ("code",)
         skip_unchanged = True
         report_skipped = True

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
 from accounts.selectors import user_access
-from assessment.models import Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
+from assessment.models import CRITERION_FIELDS, Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
 from assessment.resources import CriterionResource
 from assessment.selectors import (
     framework_is_in_use,
@@ -263,19 +263,7 @@ class CriterionAdmin(TableImportExportAdmin):
     list_select_related = ["framework", "appraising_agency"]
     ordering = ["framework", "order", "id"]
     autocomplete_fields = ["appraising_agency"]
-    fields = [
-        "framework",
-        "code",
-        "title",
-        "max_points",
-        "method",
-        "rule",
-        "rule_params",
-        "allows_na",
-        "evidence_required",
-        "appraising_agency",
-        "guidance",
-    ]
+    fields = ["framework", *CRITERION_FIELDS]
     list_per_page = 200
 
     @admin.display(description=_("code"), ordering="order")

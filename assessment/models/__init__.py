@@ -1,6 +1,7 @@
 from assessment.models.evidence import Document, DocumentKind, Evidence, EvidenceRound, evidence_path
 from assessment.models.frameworks import (
     ADJUSTMENT_METHODS,
+    CRITERION_FIELDS,
     SCORED_METHODS,
     Criterion,
     Framework,
@@ -35,6 +36,7 @@ __all__ = [
     "PublishedWeakness",
     "SurveyScore",
     "ADJUSTMENT_METHODS",
+    "CRITERION_FIELDS",
     "SCORED_METHODS",
     "Assessment",
     "AssessmentEvent",

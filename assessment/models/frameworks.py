@@ -86,6 +86,21 @@ code_validator = RegexValidator(
 )
 
 
+# A criterion's own fields, in the order of the framework file's columns (DOMAIN: framework import/export).
+CRITERION_FIELDS = (
+    "code",
+    "title",
+    "max_points",
+    "method",
+    "rule",
+    "rule_params",
+    "allows_na",
+    "evidence_required",
+    "appraising_agency",
+    "guidance",
+)
+
+
 class Criterion(models.Model):
     """A node of the criteria tree: a field (1), a criterion (1.1) or a sub-criterion (1.1.2); leaves are scored."""
 

@@ -10,7 +10,17 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_changes, audit_snapshot, governance_event_record
 from accounts.models import Block, GovernanceAction, Unit
-from assessment.models import Assessment, Criterion, Framework, FrameworkState, Method, Period, PeriodBlock, Score
+from assessment.models import (
+    CRITERION_FIELDS,
+    Assessment,
+    Criterion,
+    Framework,
+    FrameworkState,
+    Method,
+    Period,
+    PeriodBlock,
+    Score,
+)
 from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
 from assessment.tree import Node, group_maxima, tree_problems
 
@@ -164,19 +174,6 @@ def framework_copy(*, framework: Framework, actor=None) -> Framework:
 
 
 # -- criteria ------------------------------------------------------------------------------------------
-
-CRITERION_FIELDS = (
-    "code",
-    "title",
-    "max_points",
-    "method",
-    "rule",
-    "rule_params",
-    "allows_na",
-    "evidence_required",
-    "appraising_agency",
-    "guidance",
-)
 
 
 def _draft_framework(framework_id: int) -> Framework:
