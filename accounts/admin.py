@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import admin_lockouts  # noqa: F401 - registers the lockouts page
 from accounts.models import UNIT_MEMBER_ROLES, Block, GovernanceEvent, Membership, Unit, User
+from accounts.policy import manages_superusers
 from accounts.resources import UnitResource
 from accounts.selectors import units_visible_to
 from accounts.services import membership_grant, membership_revoke, user_sync_access
@@ -91,13 +92,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and request.user.is_superuser:
+        if obj is not None and manages_superusers(request.user):
             return (*fieldsets, *self.superuser_fieldsets)
         return fieldsets
 
     def get_queryset(self, request):
         users = super().get_queryset(request).prefetch_related("memberships__unit")
-        if not request.user.is_superuser:
+        if not manages_superusers(request.user):
             # Home Affairs manages people, not the technical superusers.
             users = users.filter(is_superuser=False)
         return users
@@ -137,7 +138,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         memberships = super().get_queryset(request)
-        if not request.user.is_superuser:
+        if not manages_superusers(request.user):
             memberships = memberships.filter(user__is_superuser=False)
         return memberships
 

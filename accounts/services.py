@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.audit import governance_event_record
 from accounts.models import GovernanceAction, Membership, Role, Unit, User
+from accounts.policy import enters_admin
 from accounts.roles import ADMIN_ROLES, ROLE_GROUPS, ROLE_PERMISSIONS
 from accounts.selectors import user_access_forget
 
@@ -40,7 +41,7 @@ def user_sync_access(*, user: User) -> None:
     role_group_names = set(ROLE_GROUPS.values())
     other_groups = list(user.groups.exclude(name__in=role_group_names))
     user.groups.set(other_groups + wanted_groups)
-    is_staff = user.is_superuser or bool(admin_roles)
+    is_staff = enters_admin(user, admin_roles)
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])

@@ -21,7 +21,7 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.selectors import user_access
+from accounts.policy import is_staff_role
 
 IDLE_LIMIT_KEY = "cchc_idle_limit"
 LAST_ACTIVITY_KEY = "cchc_last_activity"
@@ -37,8 +37,7 @@ class SessionPolicy:
 
 def session_policy_for(user) -> SessionPolicy:
     """Staff roles (Home Affairs, appraisers, council, superusers, anyone in the admin) get the stricter rule."""
-    access = user_access(user)
-    if user.is_superuser or user.is_staff or access.sees_all_units:
+    if is_staff_role(user):
         return SessionPolicy(settings.SESSION_STAFF_IDLE_HOURS * 3600, ends_with_browser=True)
     return SessionPolicy(settings.SESSION_UNIT_IDLE_HOURS * 3600, ends_with_browser=False)
 

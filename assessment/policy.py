@@ -61,6 +61,27 @@ def is_coordinator(user) -> bool:
     return user_access(user).is_coordinator
 
 
+def may_publish(user, period=None) -> bool:
+    """Home Affairs publishes a period's results (and any later correction: a new version), whatever the period."""
+    return user_access(user).is_coordinator
+
+
+def may_import_survey(user) -> bool:
+    """Home Affairs imports the survey results (the survey leaves' points)."""
+    return user_access(user).is_coordinator
+
+
+def may_manage_rounds(user) -> bool:
+    """Home Affairs moves assessments between rounds (return for explanation, close round 2, approve)."""
+    return user_access(user).is_coordinator
+
+
+def reads_block_overview(user) -> bool:
+    """Home Affairs and the council start from the overview of the blocks (units and agencies per block)."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_council
+
+
 def reads_provisional_results(user) -> bool:
     """Home Affairs and the council read the period's results before they are published."""
     access = user_access(user)

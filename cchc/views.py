@@ -2,8 +2,9 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 
 from accounts.models import Block
+from accounts.policy import is_unit_member
 from accounts.selectors import user_access
-from assessment.policy import writable_window
+from assessment.policy import reads_block_overview, writable_window
 from assessment.selectors import assessments_progress, unit_assessments
 
 
@@ -11,7 +12,7 @@ def home(request):
     """Each role's starting page: who they are and where their work is."""
     access = user_access(request.user)
     context = {"access": access}
-    if access.is_unit_member:
+    if is_unit_member(request.user):
         assessments = list(unit_assessments(request.user))
         progress = assessments_progress(a.pk for a in assessments)
         context["assessment_rows"] = [
@@ -23,7 +24,7 @@ def home(request):
             }
             for a in assessments
         ]
-    if access.is_coordinator or access.is_council:
+    if reads_block_overview(request.user):
         context["blocks"] = Block.objects.annotate(
             active_units=Count("units", filter=Q(units__active=True)),
             agencies=Count("units", filter=Q(units__active=True, units__is_appraising_agency=True)),

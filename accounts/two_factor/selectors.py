@@ -4,15 +4,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.selectors import user_access
+from accounts.policy import is_staff_role
 
 
 def second_factor_required(user: User) -> bool:
     """Those who grade, approve and publish (and anyone who may enter the admin) must use a second factor."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    access = user_access(user)
-    return user.is_staff or user.is_superuser or access.is_coordinator or access.is_appraiser or access.is_council
+    return is_staff_role(user)
 
 
 def totp_device_confirmed(user: User) -> TOTPDevice | None:

@@ -13,12 +13,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import user_access
 from assessment.admin.scores import saved_grade
 from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
 from assessment.models import Assessment, AssessmentEvent, Evidence, Score
-from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal
+from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal, may_manage_rounds
 from assessment.selectors import assessments_visible_to, grading_rows
 from assessment.services import (
     GradeInput,
@@ -186,7 +185,7 @@ class AssessmentAdmin(admin.ModelAdmin):
         return False
 
     def has_manage_permission(self, request):
-        return user_access(request.user).is_coordinator
+        return may_manage_rounds(request.user)
 
     @admin.display(description=_("block"), ordering="unit__block__order")
     def block(self, obj):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from accounts.selectors import user_access
 from assessment.models import CRITERION_FIELDS, Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
+from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import CriterionResource
 from assessment.selectors import (
     framework_is_in_use,
@@ -390,11 +390,10 @@ class PeriodAdmin(admin.ModelAdmin):
         return [*results_urls(self), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        access = user_access(request.user)
         extra_context = {
             **(extra_context or {}),
-            "can_see_results": access.is_coordinator or access.is_council,
-            "can_publish": access.is_coordinator,
+            "can_see_results": reads_provisional_results(request.user),
+            "can_publish": may_publish(request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -12,10 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import user_access
 from assessment.admin.imports import PeriodImportMixin
 from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
-from assessment.policy import reads_provisional_results
+from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import EarlierResultResource, SurveyResource
 from assessment.selectors import results_visible_to
 from assessment.services.results import (
@@ -177,7 +176,6 @@ def results_urls(period_admin):
     view = period_admin.admin_site.admin_view
 
     def provisional(request, pk):
-        access = user_access(request.user)
         if not reads_provisional_results(request.user):
             raise PermissionDenied
         period = get_object_or_404(results_visible_to(request.user), pk=pk)
@@ -199,13 +197,13 @@ def results_urls(period_admin):
             "period": period,
             "blocks": blocks,
             "waiting": waiting,
-            "can_publish": access.is_coordinator,
+            "can_publish": may_publish(request.user, period),
             "publications": list(period.publications.order_by("version")),
         }
         return TemplateResponse(request, "admin/assessment/period/provisional.html", context)
 
     def publish(request, pk):
-        if not user_access(request.user).is_coordinator:
+        if not may_publish(request.user):
             raise PermissionDenied
         period = get_object_or_404(Period, pk=pk)
         form = PublishForm(request.POST or None)

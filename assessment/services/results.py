@@ -15,7 +15,6 @@ from simple_history.utils import bulk_update_with_history
 
 from accounts.audit import audit_changes, audit_snapshot, governance_event_record
 from accounts.models import Block, GovernanceAction
-from accounts.selectors import user_access
 from assessment import scoring
 from assessment.models import (
     Adjustment,
@@ -33,6 +32,7 @@ from assessment.models import (
     PublishedWeakness,
     Score,
 )
+from assessment.policy import may_import_survey, may_publish
 from assessment.sql import (
     POINTS,
     counted_filter,
@@ -182,7 +182,7 @@ def period_publish(
     *, period: Period, actor, decision_number: str, decision_date: date, reason: str = ""
 ) -> Publication:
     """Freeze the period's results in one transaction; a later call is a correction (a new version, with a reason)."""
-    if not user_access(actor).is_coordinator:
+    if not may_publish(actor, period):
         raise PermissionDenied(_("Only Home Affairs publishes the results."))
     period = Period.objects.select_for_update().get(pk=period.pk)
     waiting = list(
@@ -330,7 +330,7 @@ def _mark_published(period: Period, actor, now, publication: Publication) -> Non
 @transaction.atomic
 def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
     """Home Affairs' survey results (score id, points): survey leaves only, 0..max, audited."""
-    if not user_access(actor).is_coordinator:
+    if not may_import_survey(actor):
         raise PermissionDenied(_("Only Home Affairs imports the survey results."))
     scores = {
         score.pk: score

@@ -102,3 +102,16 @@ def test_the_queue_holds_an_appraisers_agency_and_everything_for_home_affairs_an
     mine = Score.objects.filter(assessment=submitted).filter(policy.queue_scope(appraiser))
     assert set(mine.values_list("agency__code", flat=True)) == {"so-noi-vu"}
     assert 0 < mine.count() < everything
+
+
+def test_who_publishes_imports_the_survey_moves_rounds_and_reads_the_overview(
+    assessment, unit_staff, unit_head, appraiser, coordinator, council_member, superuser
+):
+    period = assessment.period
+    people = [unit_staff, unit_head, appraiser, coordinator, council_member, superuser, AnonymousUser()]
+    assert [policy.may_publish(p, period) for p in people] == [False, False, False, True, False, True, False]
+    assert [policy.may_publish(p) for p in people] == [False, False, False, True, False, True, False]
+    assert [policy.may_import_survey(p) for p in people] == [False, False, False, True, False, True, False]
+    assert [policy.may_manage_rounds(p) for p in people] == [False, False, False, True, False, True, False]
+    assert [policy.reads_block_overview(p) for p in people] == [False, False, False, True, True, True, False]
+    assert [policy.reads_provisional_results(p) for p in people] == [False, False, False, True, True, True, False]

@@ -3,8 +3,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.selectors import user_access
 from assessment.models import Period
+from assessment.policy import may_import_survey
 from assessment.resources import SurveyResource
 from cchc.commands import TableImportCommand
 
@@ -33,6 +33,6 @@ class Command(TableImportCommand):
 
     def get_user(self, **options):
         user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None or not user_access(user).is_coordinator:
+        if user is None or not may_import_survey(user):
             raise CommandError(_("“%(user)s” is not an active Home Affairs coordinator.") % {"user": options["user"]})
         return user
