@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
 from accounts.selectors import user_access
-from assessment.models import CRITERION_FIELDS, Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
+from assessment.models import (
+    CRITERION_FIELDS,
+    SCORED_METHODS,
+    Assessment,
+    Criterion,
+    Framework,
+    FrameworkState,
+    Period,
+    PeriodBlock,
+)
 from assessment.resources import CriterionResource
 from assessment.selectors import (
     framework_is_in_use,
@@ -71,7 +80,7 @@ class FrameworkAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                scored_points=Sum("criteria__max_points", filter=Q(criteria__method__in=["appraisal", "survey"])),
+                scored_points=Sum("criteria__max_points", filter=Q(criteria__method__in=SCORED_METHODS)),
                 leaf_count=Count("criteria", filter=~Q(criteria__method="")),
             )
         )
