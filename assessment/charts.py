@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from assessment.templatetags.results import decimal2
+from assessment.formatting import decimal2
 
 BAR = "#8b1d1d"
 BAR_LIGHT = "#d9a3a3"

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from assessment import charts
+from assessment.formatting import decimal2
 from assessment.models import PublicationFile
 from assessment.scoring import shown
 from assessment.selectors import previous_year, publication_tables
-from assessment.templatetags.results import decimal2
 from cchc.spreadsheets import csv_bytes, xlsx_append
 
 SCHEMA_VERSION = 1

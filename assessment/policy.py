@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import Access, user_access
-from assessment.models import Assessment, AssessmentStatus, Evidence, EvidenceRound, Method, Score
+from assessment.models import Assessment, AssessmentStatus, Evidence, EvidenceRound, GradeRound, Method, Score
 
 S = AssessmentStatus
 
@@ -23,10 +23,10 @@ S = AssessmentStatus
 UNIT_HEAD, COORDINATOR, APPRAISER = "unit_head", "coordinator", "appraiser"
 
 # The rounds in which grades are written.
-ROUND_1, ROUND_2, COUNCIL = "round1", "round2", "council"
+ROUND_1, ROUND_2, COUNCIL = GradeRound.ROUND_1, GradeRound.ROUND_2, GradeRound.COUNCIL
 
 # The rounds in which the unit writes.
-SELF, EXPLANATION = "self", "explanation"
+SELF, EXPLANATION = EvidenceRound.SELF_ASSESSMENT, EvidenceRound.EXPLANATION
 
 
 def today() -> date:

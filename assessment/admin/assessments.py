@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from assessment.admin.scores import saved_grade
 from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
-from assessment.models import Assessment, AssessmentEvent, Evidence, Score
+from assessment.models import Assessment, AssessmentEvent, ChangeReason, Evidence, Method, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal, may_manage_rounds
 from assessment.selectors import assessments_visible_to, grading_rows
 from assessment.services import (
@@ -233,7 +233,7 @@ class AssessmentAdmin(admin.ModelAdmin):
         forms_ = {}
         for criterion in rows:
             score = criterion.score
-            if score is None or criterion.method != "appraisal" or round_ is None:
+            if score is None or criterion.method != Method.APPRAISAL or round_ is None:
                 continue
             criterion.refusal = grade_refusal(request.user, score, round_)
             if criterion.refusal is None and self.has_change_score(request):
@@ -452,12 +452,16 @@ def _shown(value):
     return str(value)
 
 
+# The history's change reasons shown by name; any other (the survey import, a reassignment's reason) as written.
 REASONS = {
-    "self-assessment": _("Self-assessment"),
-    "explanation": _("Explanation"),
-    "appraisal": _("Round 1"),
-    "appraisal round 2": _("Round 2"),
-    "council": _("Council"),
+    reason: reason.label
+    for reason in (
+        ChangeReason.SELF_ASSESSMENT,
+        ChangeReason.EXPLANATION,
+        ChangeReason.APPRAISAL,
+        ChangeReason.APPRAISAL_ROUND_2,
+        ChangeReason.COUNCIL,
+    )
 }
 
 

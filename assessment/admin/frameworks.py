@@ -14,7 +14,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from assessment.models import CRITERION_FIELDS, Assessment, Criterion, Framework, FrameworkState, Period, PeriodBlock
+from assessment.models import (
+    CRITERION_FIELDS,
+    SCORED_METHODS,
+    Assessment,
+    Criterion,
+    Framework,
+    FrameworkState,
+    Period,
+    PeriodBlock,
+)
 from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import CriterionResource
 from assessment.selectors import (
@@ -71,7 +80,7 @@ class FrameworkAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                scored_points=Sum("criteria__max_points", filter=Q(criteria__method__in=["appraisal", "survey"])),
+                scored_points=Sum("criteria__max_points", filter=Q(criteria__method__in=SCORED_METHODS)),
                 leaf_count=Count("criteria", filter=~Q(criteria__method="")),
             )
         )

@@ -13,7 +13,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessment.admin.imports import PeriodImportMixin
-from assessment.models import Adjustment, Criterion, EarlierResult, Method, Period, Publication, SurveyScore
+from assessment.models import (
+    Adjustment,
+    Criterion,
+    EarlierResult,
+    FrameworkState,
+    Method,
+    Period,
+    Publication,
+    SurveyScore,
+)
 from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import EarlierResultResource, SurveyResource
 from assessment.selectors import results_visible_to
@@ -78,7 +87,7 @@ class AdjustmentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion"].queryset = Criterion.objects.filter(
-            method__in=[Method.BONUS, Method.PENALTY], framework__state="active"
+            method__in=[Method.BONUS, Method.PENALTY], framework__state=FrameworkState.ACTIVE
         ).select_related("framework")
 
     def clean(self):

@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
 from assessment.exceptions import Conflict, ConflictError, ScoreErrors
-from assessment.models import Criterion, Evidence, Score
+from assessment.models import Criterion, Evidence, FrameworkState, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, explained_filter, grade_refusal
 from assessment.resources import GradeResource
 from assessment.selectors import scores_for_appraisal
@@ -32,7 +32,9 @@ class FieldFilter(admin.SimpleListFilter):
     parameter_name = "field"
 
     def lookups(self, request, model_admin):
-        fields = Criterion.objects.filter(parent__isnull=True, framework__state="active").values_list("code", "title")
+        fields = Criterion.objects.filter(parent__isnull=True, framework__state=FrameworkState.ACTIVE).values_list(
+            "code", "title"
+        )
         seen = {}
         for code, title in fields.order_by("code"):
             seen.setdefault(code, f"{code}. {title}")

@@ -1,3 +1,11 @@
+from assessment.models.assessments import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentStatus,
+    ChangeReason,
+    GradeRound,
+    Score,
+)
 from assessment.models.evidence import Document, DocumentKind, Evidence, EvidenceRound, evidence_path
 from assessment.models.frameworks import (
     ADJUSTMENT_METHODS,
@@ -10,7 +18,7 @@ from assessment.models.frameworks import (
     RuleKind,
     code_validator,
 )
-from assessment.models.periods import Assessment, AssessmentEvent, AssessmentStatus, Period, PeriodBlock, Score
+from assessment.models.periods import Period, PeriodBlock
 from assessment.models.results import (
     Adjustment,
     EarlierResult,
@@ -41,6 +49,8 @@ __all__ = [
     "Assessment",
     "AssessmentEvent",
     "AssessmentStatus",
+    "ChangeReason",
+    "GradeRound",
     "Criterion",
     "Document",
     "DocumentKind",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Unit
-from assessment.models.periods import Score
+from assessment.models.assessments import Score
 
 
 def evidence_path(document, filename):

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Block, Unit
+from assessment.models.assessments import Assessment, Score
 from assessment.models.frameworks import Criterion
-from assessment.models.periods import Assessment, Period, Score
+from assessment.models.periods import Period
 
 
 class Adjustment(models.Model):

@@ -18,6 +18,7 @@ from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.models import (
     Assessment,
     AssessmentStatus,
+    ChangeReason,
     Criterion,
     Evidence,
     EvidenceRound,
@@ -86,7 +87,11 @@ def _write(score: Score, round_: str, row: GradeInput, actor, now) -> None:
 
 
 # The history's change reason of each round (the audit trail names them; a conflict tells a grade by them).
-CHANGE_REASONS = {ROUND_1: "appraisal", ROUND_2: "appraisal round 2", COUNCIL: "council"}
+CHANGE_REASONS = {
+    ROUND_1: ChangeReason.APPRAISAL,
+    ROUND_2: ChangeReason.APPRAISAL_ROUND_2,
+    COUNCIL: ChangeReason.COUNCIL,
+}
 
 GRADE_FIELDS = {
     ROUND_1: ["appraised_points", "appraised_comment", "appraised_by", "appraised_at", "na_confirmed"],

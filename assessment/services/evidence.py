@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assessment.files import CheckedFile, check_upload
-from assessment.models import Assessment, Document, Evidence, EvidenceRound, Score
+from assessment.models import Assessment, Document, Evidence, EvidenceRound, Method, Score
 from assessment.policy import SELF, is_member, writable_window
 
 
@@ -51,7 +51,7 @@ def _round_for(score: Score, user) -> str:
     round_, window = writable_window(assessment)
     if round_ is None:
         raise PermissionDenied(window.message)
-    if score.criterion.method == "survey":
+    if score.criterion.method == Method.SURVEY:
         raise ValidationError(_("Survey criteria take no evidence: their points come from the survey."))
     return EvidenceRound.SELF_ASSESSMENT if round_ == SELF else EvidenceRound.EXPLANATION
 

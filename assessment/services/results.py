@@ -21,6 +21,7 @@ from assessment.models import (
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
+    ChangeReason,
     Criterion,
     Method,
     Period,
@@ -357,7 +358,7 @@ def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
         Score,
         ["survey_points", "version", "updated_at", "updated_by"],
         default_user=actor,
-        default_change_reason="survey",
+        default_change_reason=ChangeReason.SURVEY,
     )
     return len(changed)
 

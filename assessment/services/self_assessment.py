@@ -13,7 +13,7 @@ from simple_history.utils import bulk_update_with_history
 from assessment import notifications, scoring
 from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.files import check_upload
-from assessment.models import Assessment, AssessmentStatus, DocumentKind, Method, Score
+from assessment.models import Assessment, AssessmentStatus, ChangeReason, DocumentKind, Method, Score
 from assessment.policy import explanation_window, is_head, is_member, self_assessment_window
 from assessment.selectors import assessment_missing
 from assessment.services.evidence import document_store
@@ -146,7 +146,7 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
             "updated_by",
         ],
         default_user=user,
-        default_change_reason="self-assessment",
+        default_change_reason=ChangeReason.SELF_ASSESSMENT,
     )
     return len(changed)
 
@@ -176,7 +176,7 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
         Score,
         ["explanation", "version", "updated_at", "updated_by"],
         default_user=user,
-        default_change_reason="explanation",
+        default_change_reason=ChangeReason.EXPLANATION,
     )
     return len(scores)
 

@@ -1,61 +1,11 @@
-"""Formatting of changes between years, as the press writes them."""
-
-from decimal import Decimal
+"""Template filters for changes between years, as the press writes them; the formatting itself lives in
+assessment/formatting.py (pure, shared with charts, exports and commands)."""
 
 from django import template
-from django.utils.formats import number_format
 
-from assessment.scoring import shown
+from assessment.formatting import compact, percent, points, rank_move, signed
 
 register = template.Library()
 
-
-def decimal2(value) -> str:
-    """A number with two decimals in the active language, rounded half-up first (86.5850 → 86,59).
-
-    Django's number_format cuts the extra decimals off; rounding comes first so that every page, chart and
-    file shows the same value as the ranking uses.
-    """
-    return number_format(shown(Decimal(value)), 2)
-
-
-@register.filter
-def signed(value):
-    """+1,23 / −0,50 / 0,00 (points of index)."""
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    value = shown(value)
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{decimal2(abs(value))}"
-
-
-@register.filter
-def rank_move(value):
-    """↑2 when the unit climbed two places, ↓1 when it fell one, = when it kept its rank."""
-    if value is None:
-        return "—"
-    if value > 0:
-        return f"↑{value}"
-    if value < 0:
-        return f"↓{-value}"
-    return "="
-
-
-@register.filter
-def percent(value):
-    return "—" if value is None else f"{decimal2(value)}%"
-
-
-@register.filter
-def points(value):
-    return "—" if value is None else decimal2(value)
-
-
-@register.filter
-def compact(value):
-    """Points as the press writes a maximum: 12 rather than 12,00; 8,45 stays 8,45."""
-    if value is None:
-        return "—"
-    value = shown(Decimal(value))
-    return number_format(value, 0) if value == value.to_integral_value() else decimal2(value)
+for _filter in (signed, rank_move, percent, points, compact):
+    register.filter(_filter.__name__, _filter)

@@ -63,3 +63,13 @@ def test_a_conflict_tells_a_grade_from_the_units_own_save(submitted, coordinator
     leaf = score_of(submitted, "1.1.1")
     graded = Conflict.of(leaf)
     assert (graded.code, graded.by, graded.graded, graded.at) == ("1.1.1", "Trần Thị Hương", True, leaf.updated_at)
+
+
+def test_the_grade_reasons_are_the_grading_services_change_reasons():
+    """exceptions.py imports only Django, so it spells the reasons out; they must stay those of the enum."""
+    from assessment.exceptions import GRADE_REASONS
+    from assessment.models import ChangeReason
+    from assessment.services.appraisal import CHANGE_REASONS
+
+    assert set(CHANGE_REASONS.values()) == GRADE_REASONS
+    assert {ChangeReason.APPRAISAL, ChangeReason.APPRAISAL_ROUND_2, ChangeReason.COUNCIL} == GRADE_REASONS

@@ -126,3 +126,17 @@ def test_deduction_never_goes_below_zero_and_never_rises_with_the_count(max_poin
 @given(maxima)
 def test_yes_is_never_worth_less_than_no(max_points):
     assert propose_score(Rule("yes_no"), True, max_points) >= propose_score(Rule("yes_no"), False, max_points)
+
+
+def test_the_pure_methods_are_the_models_methods():
+    """scoring.py imports no Django, so it spells the methods out; they must stay those of the enum."""
+    from assessment import scoring
+    from assessment.models import Method
+
+    assert [scoring.APPRAISAL, scoring.SURVEY, scoring.BONUS, scoring.PENALTY] == [
+        Method.APPRAISAL,
+        Method.SURVEY,
+        Method.BONUS,
+        Method.PENALTY,
+    ]
+    assert set(Method.values) == {scoring.APPRAISAL, scoring.SURVEY, scoring.BONUS, scoring.PENALTY}

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Block, Role, Unit, User
 from accounts.services import membership_grant
-from assessment.models import Assessment, Criterion, Framework, Period, PeriodBlock
+from assessment.models import Assessment, Criterion, Framework, Method, Period, PeriodBlock
+from assessment.policy import SELF
 from assessment.services import framework_activate, period_open
 
 
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         from assessment.views import _field_forms
 
         data = {}
-        for form in _field_forms(assessment, field_rows(assessment, "1"), "self").values():
+        for form in _field_forms(assessment, field_rows(assessment, "1"), SELF).values():
             data[form.add_prefix("version")] = str(form.score.version)
             data[form.add_prefix("seen")] = form.initial["seen"]
             data[form.add_prefix("declared_value")] = str(run % 2)
@@ -91,7 +92,7 @@ class Command(BaseCommand):
                 code=f"1.{n}",
                 title=f"Tiêu chí {n}",
                 max_points=Decimal(1),
-                method="appraisal",
+                method=Method.APPRAISAL,
                 rule="yes_no",
                 evidence_required=True,
                 appraising_agency=agency,

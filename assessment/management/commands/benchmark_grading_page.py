@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import membership_grant
 from assessment.management.commands.benchmark_assessment_page import Command as PageBenchmark
-from assessment.models import Assessment, Score
+from assessment.models import Assessment, AssessmentStatus, Score
 
 
 class _Rollback(Exception):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 assessment, _staff = PageBenchmark()._setup(leaves)
-                Assessment.objects.filter(pk=assessment.pk).update(status="submitted")
+                Assessment.objects.filter(pk=assessment.pk).update(status=AssessmentStatus.SUBMITTED)
                 agency = Score.objects.filter(assessment=assessment).values_list("agency", flat=True).first()
                 appraiser = User.objects.create(username=f"bench-appraiser-{int(time.time())}", full_name="Bench")
                 from accounts.models import Unit

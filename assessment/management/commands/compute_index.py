@@ -3,9 +3,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessment.formatting import decimal2
 from assessment.models import Period
 from assessment.services.results import PUBLISHABLE, period_results
-from assessment.templatetags.results import decimal2
 from cchc.commands import TranslatedCommand
 
 

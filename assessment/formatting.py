@@ -1,0 +1,56 @@
+"""How numbers are shown everywhere (pages, charts, files, commands): rounded half-up first, then localised.
+
+Pure functions; the template filters in templatetags/results.py wrap them.
+"""
+
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+from assessment.scoring import shown
+
+
+def decimal2(value) -> str:
+    """A number with two decimals in the active language, rounded half-up first (86.5850 → 86,59).
+
+    Django's number_format cuts the extra decimals off; rounding comes first so that every page, chart and
+    file shows the same value as the ranking uses.
+    """
+    return number_format(shown(Decimal(value)), 2)
+
+
+def signed(value) -> str:
+    """+1,23 / −0,50 / 0,00 (points of index)."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    value = shown(value)
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{decimal2(abs(value))}"
+
+
+def rank_move(value) -> str:
+    """↑2 when the unit climbed two places, ↓1 when it fell one, = when it kept its rank."""
+    if value is None:
+        return "—"
+    if value > 0:
+        return f"↑{value}"
+    if value < 0:
+        return f"↓{-value}"
+    return "="
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{decimal2(value)}%"
+
+
+def points(value) -> str:
+    return "—" if value is None else decimal2(value)
+
+
+def compact(value) -> str:
+    """Points as the press writes a maximum: 12 rather than 12,00; 8,45 stays 8,45."""
+    if value is None:
+        return "—"
+    value = shown(Decimal(value))
+    return number_format(value, 0) if value == value.to_integral_value() else decimal2(value)
