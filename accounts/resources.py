@@ -1,4 +1,4 @@
-"""Units in and out of spreadsheets (DOMAIN.md "units" format: code, name, block)."""
+"""Units in and out of spreadsheets (docs/domain.md "units" format: code, name, block)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""Frameworks in and out of spreadsheets (DOMAIN.md "framework" format), one framework at a time."""
+"""Frameworks in and out of spreadsheets (docs/domain.md "framework" format), one framework at a time."""
 
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format

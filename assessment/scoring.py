@@ -1,6 +1,6 @@
 """The index arithmetic: pure functions over plain values, Decimal only, no Django import.
 
-Rules of DOMAIN.md ("Scoring rules"): each appraisal leaf's rule turns the unit's declared value into
+Rules of docs/domain.md ("Scoring"): each appraisal leaf's rule turns the unit's declared value into
 a proposed score within 0..max; appraisers may always override it.
 """
 
