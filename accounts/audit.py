@@ -55,3 +55,26 @@ def governance_event_record(
         changes=changes or {},
         reason=reason,
     )
+
+
+def audited_save(
+    obj: models.Model,
+    *,
+    actor,
+    before: dict,
+    fields,
+    update_fields,
+    add: GovernanceAction,
+    change: GovernanceAction,
+) -> None:
+    """Save a new or changed object and log it: ``add`` when new, ``change`` only when one of ``fields`` moved."""
+    changes = audit_changes(before, audit_snapshot(obj, fields))
+    if obj.pk is None:
+        obj.save()
+        action = add
+    else:
+        obj.save(update_fields=list(update_fields))
+        if not changes:
+            return
+        action = change
+    governance_event_record(actor=actor, action=action, obj=obj, changes=changes)

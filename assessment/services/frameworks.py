@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_changes, audit_snapshot, governance_event_record
+from accounts.audit import audit_changes, audit_snapshot, audited_save, governance_event_record
 from accounts.models import Block, GovernanceAction, Unit
 from assessment.models import (
     CRITERION_FIELDS,
@@ -61,16 +61,15 @@ def framework_save(*, framework: Framework, actor) -> Framework:
             raise ValidationError(_("Only a draft framework can be changed; copy it as a new version to change it."))
         before = audit_snapshot(old, FRAMEWORK_FIELDS)
     framework.full_clean()
-    changes = audit_changes(before, audit_snapshot(framework, FRAMEWORK_FIELDS))
-    if framework.pk is None:
-        framework.save()
-        action = GovernanceAction.FRAMEWORK_ADD
-    else:
-        framework.save(update_fields=list(FRAMEWORK_FIELDS))
-        action = GovernanceAction.FRAMEWORK_CHANGE
-        if not changes:
-            return framework
-    governance_event_record(actor=actor, action=action, obj=framework, changes=changes)
+    audited_save(
+        framework,
+        actor=actor,
+        before=before,
+        fields=FRAMEWORK_FIELDS,
+        update_fields=FRAMEWORK_FIELDS,
+        add=GovernanceAction.FRAMEWORK_ADD,
+        change=GovernanceAction.FRAMEWORK_CHANGE,
+    )
     return framework
 
 
@@ -198,16 +197,15 @@ def criterion_save(*, criterion: Criterion, actor) -> Criterion:
         last = Criterion.objects.filter(framework=framework).order_by("-order").first()
         criterion.order = (last.order + 1) if last else 1
     criterion.full_clean()
-    changes = audit_changes(before, audit_snapshot(criterion, CRITERION_FIELDS))
-    if criterion.pk is None:
-        criterion.save()
-        action = GovernanceAction.CRITERION_ADD
-    else:
-        criterion.save(update_fields=["framework", "parent", *CRITERION_FIELDS])
-        action = GovernanceAction.CRITERION_CHANGE
-        if not changes:
-            return criterion
-    governance_event_record(actor=actor, action=action, obj=criterion, changes=changes)
+    audited_save(
+        criterion,
+        actor=actor,
+        before=before,
+        fields=CRITERION_FIELDS,
+        update_fields=["framework", "parent", *CRITERION_FIELDS],
+        add=GovernanceAction.CRITERION_ADD,
+        change=GovernanceAction.CRITERION_CHANGE,
+    )
     return criterion
 
 

@@ -13,7 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from accounts.audit import audit_changes, audit_snapshot, governance_event_record
+from accounts.audit import audit_snapshot, audited_save, governance_event_record
 from accounts.models import Block, GovernanceAction
 from assessment import scoring
 from assessment.models import (
@@ -390,17 +390,16 @@ def adjustment_save(*, adjustment: Adjustment, actor) -> Adjustment:
     adjustment_check(adjustment)
     adjustment.full_clean()
     adjustment.points = adjustment.points.quantize(Decimal("0.01"))  # as stored, so the log's label reads the same
-    changes = audit_changes(before, audit_snapshot(adjustment, ADJUSTMENT_FIELDS))
     adjustment._history_user = actor
-    if adjustment.pk is None:
-        adjustment.save()
-        action = GovernanceAction.ADJUSTMENT_ADD
-    else:
-        adjustment.save(update_fields=list(ADJUSTMENT_FIELDS))
-        action = GovernanceAction.ADJUSTMENT_CHANGE
-        if not changes:
-            return adjustment
-    governance_event_record(actor=actor, action=action, obj=adjustment, changes=changes)
+    audited_save(
+        adjustment,
+        actor=actor,
+        before=before,
+        fields=ADJUSTMENT_FIELDS,
+        update_fields=ADJUSTMENT_FIELDS,
+        add=GovernanceAction.ADJUSTMENT_ADD,
+        change=GovernanceAction.ADJUSTMENT_CHANGE,
+    )
     return adjustment
 
 
