@@ -39,7 +39,7 @@ run: setup
 test: setup
 	$(DEV_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Mutation testing of the rules (scoring, workflow, results), slow: not part of `make test` (README).
+# Mutation testing of the rules (scoring, workflow, policy, results), slow: not part of `make test` (README).
 MUTATION_CHILDREN ?= 2
 mutation: setup
 	rm -rf mutants
