@@ -190,15 +190,22 @@ class EvidenceForm(forms.Form):
     """Upload files (each checked by the service) or attach a document the unit already has, for one leaf."""
 
     document = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    number = forms.CharField(label=_("Document number"), max_length=100, required=False)
+    number = forms.CharField(
+        label=_("Document number"), max_length=100, required=False, widget=forms.TextInput(attrs=_attrs())
+    )
     issued_on = forms.DateField(
         label=_("Issue date"),
         required=False,
-        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+        widget=forms.DateInput(attrs=_attrs(placeholder="dd/mm/yyyy", inputmode="numeric")),
         error_messages={"invalid": _("Issue date: enter the date as dd/mm/yyyy.")},
     )
-    issuer = forms.CharField(label=_("Issuer"), max_length=255, required=False)
-    locator = forms.CharField(label=_("Page or section that proves it"), max_length=255, required=False)
+    issuer = forms.CharField(label=_("Issuer"), max_length=255, required=False, widget=forms.TextInput(attrs=_attrs()))
+    locator = forms.CharField(
+        label=_("Page or section that proves it"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs=_attrs()),
+    )
 
 
 class SubmitForm(forms.Form):

@@ -415,8 +415,8 @@ def assessment_submit_view(request, pk):
     problems = (
         [{"text": str(item), "href": f"{detail}?field={item.field_code}#leaf-{item.code}"} for item in missing]
         + [
-            {
-                "text": _("Signed report: %(problem)s") % {"problem": error},
+            {  # a refused file is named as the signed report's; "upload it" needs no name
+                "text": _("Signed report: %(problem)s") % {"problem": error} if scan is not None else error,
                 "href": f"#{form['signed_report'].id_for_label}",
             }
             for error in form.errors.get("signed_report", [])

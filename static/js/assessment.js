@@ -116,7 +116,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!block) return;
     const template = document.createElement("template");
     template.innerHTML = data.html.trim();
-    block.replaceWith(template.content.firstElementChild);
+    const fresh = template.content.firstElementChild;
+    // Said where the person is looking too, not only at the top of the page.
+    const status = document.createElement("div");
+    status.className = "small text-success mb-2";
+    status.setAttribute("role", "status");
+    status.textContent = data.message;
+    fresh.querySelector("ul").after(status);
+    block.replaceWith(fresh);
   };
 
   document.addEventListener("click", async (event) => {

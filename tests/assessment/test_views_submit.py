@@ -127,7 +127,7 @@ def test_every_reason_not_to_submit_is_listed_at_once(client, unit_head, assessm
             "href": f"{detail}?field=1#leaf-1.1.1",
         },
         {
-            "text": "Báo cáo đã ký: Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG).",
+            "text": "Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG).",
             "href": "#id_signed_report",
         },
         {"text": "Hãy đánh dấu ô xác nhận để gửi.", "href": "#id_confirm"},
