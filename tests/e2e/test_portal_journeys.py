@@ -213,6 +213,7 @@ def test_upload_errors_are_shown_inside_the_dialog_which_keeps_its_inputs(portal
     dialog.get_by_test_id("upload-evidence").click()
     expect(errors).to_have_text("Ngày ban hành: nhập ngày theo dạng dd/mm/yyyy.")
     expect(dialog.locator(".invalid-feedback")).to_have_text(["Ngày ban hành: nhập ngày theo dạng dd/mm/yyyy."])
+    expect(dialog.locator("#evidence-files")).not_to_have_class(re.compile("is-invalid"))  # that file was fine
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Số văn bản")).to_have_value("224/KH-UBND")
     expect(dialog.get_by_label("Trang hoặc mục chứng minh")).to_have_value("Mục II")
