@@ -104,8 +104,9 @@ class ScoreErrors(ValidationError):
 
 
 class AssessmentIncomplete(ValidationError):
-    """Leaves still stop the submission; ``items`` say which and why."""
+    """The submission is refused: ``items`` (leaves) and ``scan_problems`` (the signed report) say what and why."""
 
-    def __init__(self, items):
+    def __init__(self, items, scan_problems=()):
         self.items = items
-        super().__init__([str(item) for item in items])
+        self.scan_problems = list(scan_problems)
+        super().__init__([str(item) for item in items] + self.scan_problems)

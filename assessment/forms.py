@@ -145,12 +145,13 @@ class ScoreForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
                 }
             )
 
-    def to_input(self) -> ScoreInput:
+    def to_input(self, *, partial: bool = False) -> ScoreInput:
+        """What was typed, for the service; ``partial`` on a refused form: the values that parsed, for the rules."""
         data = self.cleaned_data
         declared = data.get("declared_value")
         return ScoreInput(
             score_id=self.score.pk,
-            version=data["version"],
+            version=data.get("version", 0) if partial else data["version"],
             declared_value=None if declared is None else Decimal(declared),
             self_points=data.get("self_points"),
             is_na=bool(data.get("is_na")),
@@ -189,12 +190,22 @@ class EvidenceForm(forms.Form):
     """Upload files (each checked by the service) or attach a document the unit already has, for one leaf."""
 
     document = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    number = forms.CharField(label=_("Document number"), max_length=100, required=False)
-    issued_on = forms.DateField(
-        label=_("Issue date"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    number = forms.CharField(
+        label=_("Document number"), max_length=100, required=False, widget=forms.TextInput(attrs=_attrs())
     )
-    issuer = forms.CharField(label=_("Issuer"), max_length=255, required=False)
-    locator = forms.CharField(label=_("Page or section that proves it"), max_length=255, required=False)
+    issued_on = forms.DateField(
+        label=_("Issue date"),
+        required=False,
+        widget=forms.DateInput(attrs=_attrs(placeholder="dd/mm/yyyy", inputmode="numeric")),
+        error_messages={"invalid": _("Issue date: enter the date as dd/mm/yyyy.")},
+    )
+    issuer = forms.CharField(label=_("Issuer"), max_length=255, required=False, widget=forms.TextInput(attrs=_attrs()))
+    locator = forms.CharField(
+        label=_("Page or section that proves it"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs=_attrs()),
+    )
 
 
 class SubmitForm(forms.Form):

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.text import slugify
@@ -41,7 +42,7 @@ from assessment.services import (
     score_explain,
     score_save,
 )
-from assessment.services.self_assessment import proposal_for, score_problems
+from assessment.services.self_assessment import proposal_for, score_problems, submission_problems
 
 
 def _assessment(request, pk):
@@ -103,6 +104,7 @@ def _render_detail(request, assessment, field_code, forms=None, conflicts=None, 
         "show_appraisal": assessment.status
         not in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.UNDER_APPRAISAL),
         "is_head": is_head(request.user, assessment),
+        "error_summary": _error_summary(rows) if status == 400 else [],
     }
     return render(request, "assessment/assessment_detail.html", context, status=status)
 
@@ -124,7 +126,10 @@ def section_save(request, pk, field):
     if not rows:
         raise Http404
     forms = _field_forms(assessment, rows, round_, data=request.POST)
-    if not all(form.is_valid() for form in forms.values()):
+    valid = [form.is_valid() for form in forms.values()]  # every form, not up to the first invalid one
+    if round_ == SELF:
+        _add_rule_errors(forms)  # the service's rules on the same pass: every problem of the field at once
+    if not all(valid) or any(form.errors for form in forms.values()):
         messages.error(request, _("Nothing was saved: correct the marked values."))
         return _render_detail(request, assessment, field, forms=forms, status=400)
     changed = [form for form in forms.values() if form.has_changed()]
@@ -161,6 +166,35 @@ def section_save(request, pk, field):
         return _render_detail(request, assessment, field, forms=forms, status=400)
     messages.success(request, _("%(count)s criteria saved.") % {"count": saved} if saved else _("No change to save."))
     return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field}")
+
+
+def _add_rule_errors(forms):
+    """The service's rules (score_problems) on every leaf changed or refused by parsing, beside its fields."""
+    for form in forms.values():
+        if not isinstance(form, ScoreForm) or not (form.errors or form.has_changed()):
+            continue
+        for name, problems in score_problems(form.score, form.to_input(partial=True)).items():
+            if name in form.errors:
+                continue  # parsing already said what is wrong with this value
+            for problem in problems:
+                form.add_error(name if name in form.fields else None, problem)
+
+
+def _error_summary(rows):
+    """Each leaf with errors, its code, title and messages (each named by its field), for the list at the top."""
+    summary = []
+    for criterion in rows:
+        form = getattr(criterion, "form", None)
+        if form is None or not form.errors:
+            continue
+        texts = []
+        for name, errors in form.errors.items():
+            label = str(form.fields[name].label) if name in form.fields else ""
+            for error in errors:
+                # Named by its field, unless the message names it already.
+                texts.append(f"{label}: {error}" if label and label.lower() not in error.lower() else error)
+        summary.append({"code": criterion.code, "title": criterion.title, "messages": texts})
+    return summary
 
 
 def _rebased(data, forms, conflicts):
@@ -203,6 +237,36 @@ def score_proposal(request, pk, score_id):
     )
 
 
+def _wants_json(request) -> bool:
+    """The page's script asks for JSON (fetch); a plain form post (no script) gets the redirect."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _evidence_fragment(request, assessment, score) -> str:
+    """The evidence block of one leaf, as the page shows it, to replace it in place."""
+    round_, _window = writable_window(assessment)
+    context = {
+        "assessment": assessment,
+        "criterion": score.criterion,
+        "score": score,
+        "items": score.evidence.select_related("document").order_by("pk"),
+        "round": round_,
+    }
+    return render_to_string("assessment/_evidence.html", context, request=request)
+
+
+def _evidence_error(request, score, back, errors: dict[str, list[str]]):
+    """Refused: in the dialog (JSON, each message under its input), or as messages on the page without script."""
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "errors": errors}, status=400)
+    for problems in errors.values():
+        for problem in problems:
+            messages.error(
+                request, _("Criterion %(code)s: %(message)s") % {"code": score.criterion.code, "message": problem}
+            )
+    return redirect(back + f"#leaf-{score.criterion.code}")
+
+
 @require_POST
 def evidence_add(request, pk, score_id):
     """Upload one or more files for a leaf, or attach a document the unit already has."""
@@ -214,11 +278,9 @@ def evidence_add(request, pk, score_id):
     form = EvidenceForm(request.POST)
     files = request.FILES.getlist("files")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back + f"#leaf-{score.criterion.code}")
+        return _evidence_error(request, score, back, {name: list(errors) for name, errors in form.errors.items()})
     data = form.cleaned_data
+    target = "document" if data.get("document") else "files"
     try:
         if data.get("document"):
             document = get_object_or_404(unit_documents(assessment.unit_id), pk=data["document"])
@@ -242,29 +304,43 @@ def evidence_add(request, pk, score_id):
         else:
             raise ValidationError(_("Choose a file to upload or a document to attach."))
     except (EvidenceFileError, ValidationError) as error:
-        for message in getattr(error, "messages", [str(error)]):
-            messages.error(
-                request, _("Criterion %(code)s: %(message)s") % {"code": score.criterion.code, "message": message}
-            )
-        return redirect(back + f"#leaf-{score.criterion.code}")
-    messages.success(
-        request,
-        _("Criterion %(code)s: %(count)s document(s) attached.") % {"code": score.criterion.code, "count": added},
-    )
+        return _evidence_error(request, score, back, {target: list(getattr(error, "messages", [str(error)]))})
+    message = _("Criterion %(code)s: %(count)s document(s) attached.") % {
+        "code": score.criterion.code,
+        "count": added,
+    }
+    if _wants_json(request):
+        return _evidence_json(request, assessment, score, message)
+    messages.success(request, message)
     return redirect(back + f"#leaf-{score.criterion.code}")
+
+
+def _evidence_json(request, assessment, score, message):
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": message,
+            "target": f"evidence-{score.pk}",
+            "html": _evidence_fragment(request, assessment, score),
+        }
+    )
 
 
 @require_POST
 def evidence_delete(request, pk, evidence_id):
     assessment = _assessment(request, pk)
     evidence = get_object_or_404(
-        Evidence.objects.select_related("score__criterion", "score__assessment", "document"),
+        Evidence.objects.select_related("score__criterion", "score__assessment__unit", "document"),
         pk=evidence_id,
         score__assessment=assessment,
     )
-    code, field_code = evidence.score.criterion.code, evidence.score.criterion.field_code
+    score = evidence.score
+    code, field_code = score.criterion.code, score.criterion.field_code
     evidence_remove(evidence=evidence, user=request.user)
-    messages.success(request, _("Criterion %(code)s: “%(name)s” removed.") % {"code": code, "name": evidence.document})
+    message = _("Criterion %(code)s: “%(name)s” removed.") % {"code": code, "name": evidence.document}
+    if _wants_json(request):
+        return _evidence_json(request, assessment, score, message)
+    messages.success(request, message)
     return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field_code}#leaf-{code}")
 
 
@@ -288,9 +364,7 @@ def _field_totals(assessment):
     return result
 
 
-def assessment_summary(request, pk):
-    """Before submitting: self totals per field, the projected index, what is still missing, the report to sign."""
-    assessment = _assessment(request, pk)
+def _render_summary(request, assessment, submit_form=None, problems=None, status=200):
     fields = assessment_fields(assessment)
     totals = _field_totals(assessment)
     progress = assessments_progress([assessment.pk]).get(assessment.pk)
@@ -303,35 +377,54 @@ def assessment_summary(request, pk):
         "round": round_,
         "window": window,
         "is_head": is_head(request.user, assessment),
-        "submit_form": SubmitForm(),
+        "submit_form": submit_form or SubmitForm(),
+        "submit_problems": problems or [],
     }
-    return render(request, "assessment/assessment_summary.html", context)
+    return render(request, "assessment/assessment_summary.html", context, status=status)
+
+
+def assessment_summary(request, pk):
+    """Before submitting: self totals per field, the projected index, what is still missing, the report to sign."""
+    return _render_summary(request, _assessment(request, pk))
 
 
 @require_POST
 def assessment_submit_view(request, pk):
+    """Submit, or show every reason it cannot be submitted yet, each where it belongs and together at the top."""
     assessment = _assessment(request, pk)
+    if not is_head(request.user, assessment):
+        raise PermissionDenied(_("Only the head of the unit submits the self-assessment."))
+    round_, window = writable_window(assessment)
+    if round_ != SELF:
+        raise PermissionDenied(window.message)
     form = SubmitForm(request.POST, request.FILES)
-    summary = reverse("assessment:assessment-summary", args=[assessment.pk])
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(summary)
-    try:
-        assessment_submit(assessment=assessment, user=request.user, signed_scan=form.cleaned_data["signed_report"])
-    except EvidenceFileError as error:
-        messages.error(request, str(error))
-        return redirect(summary)
-    except AssessmentIncomplete:
-        messages.error(request, _("The self-assessment cannot be submitted yet: complete the criteria listed below."))
-        return redirect(summary)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect(summary)
-    messages.success(request, _("The self-assessment of %(unit)s was submitted.") % {"unit": assessment.unit})
-    return redirect(summary)
+    form.is_valid()
+    scan = form.cleaned_data.get("signed_report")
+    missing, scan_problems = submission_problems(assessment=assessment, signed_scan=scan)
+    if form.is_valid() and not missing and not scan_problems:
+        try:
+            assessment_submit(assessment=assessment, user=request.user, signed_scan=scan)
+        except AssessmentIncomplete as error:  # something changed since the check above
+            missing, scan_problems = error.items, error.scan_problems
+        else:
+            messages.success(request, _("The self-assessment of %(unit)s was submitted.") % {"unit": assessment.unit})
+            return redirect("assessment:assessment-summary", assessment.pk)
+    for problem in scan_problems:
+        form.add_error("signed_report", problem)
+    detail = reverse("assessment:assessment-detail", args=[assessment.pk])
+    problems = (
+        [{"text": str(item), "href": f"{detail}?field={item.field_code}#leaf-{item.code}"} for item in missing]
+        + [
+            {  # a refused file is named as the signed report's; "upload it" needs no name
+                "text": _("Signed report: %(problem)s") % {"problem": error} if scan is not None else error,
+                "href": f"#{form['signed_report'].id_for_label}",
+            }
+            for error in form.errors.get("signed_report", [])
+        ]
+        + [{"text": error, "href": f"#{form['confirm'].id_for_label}"} for error in form.errors.get("confirm", [])]
+    )
+    messages.error(request, _("The self-assessment cannot be submitted yet: complete everything listed below."))
+    return _render_summary(request, assessment, submit_form=form, problems=problems, status=400)
 
 
 @require_POST

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -12,7 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from assessment import notifications, scoring
 from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
-from assessment.files import check_upload
+from assessment.files import EvidenceFileError, check_upload
 from assessment.models import Assessment, AssessmentStatus, ChangeReason, DocumentKind, Method, Score
 from assessment.policy import explanation_window, is_head, is_member, self_assessment_window
 from assessment.selectors import assessment_missing
@@ -184,9 +184,31 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
 SIGNED_SCAN_KINDS = {DocumentKind.PDF, DocumentKind.JPG, DocumentKind.PNG}
 
 
+def _check_signed_scan(signed_scan):
+    """The signed report checked by content: (the checked file, None) or (None, why it is refused)."""
+    if signed_scan is None:
+        return None, _("Upload the signed self-assessment report (a scan, PDF, JPG or PNG).")
+    try:
+        checked = check_upload(signed_scan)
+    except EvidenceFileError as error:
+        return None, str(error)
+    if checked.kind not in SIGNED_SCAN_KINDS:
+        return None, _("The signed report must be a PDF, JPG or PNG scan.")
+    return checked, None
+
+
+def submission_problems(*, assessment: Assessment, signed_scan) -> tuple[list, list[str]]:
+    """Everything that stops the submission, in one pass: the leaves still missing and the signed scan's problem.
+
+    Reads only; the page asks it to list every problem at once, ``assessment_submit`` to refuse with all of them.
+    """
+    _checked, scan_problem = _check_signed_scan(signed_scan)
+    return assessment_missing(assessment), [scan_problem] if scan_problem else []
+
+
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessment:
-    """The unit head submits the self-assessment with its signed report; refused with the list of what is missing."""
+    """The unit head submits the self-assessment with its signed report; refused with everything that is missing."""
     assessment = Assessment.objects.select_for_update().select_related("period", "unit").get(pk=assessment.pk)
     if not is_head(user, assessment):
         raise PermissionDenied(_("Only the head of the unit submits the self-assessment."))
@@ -194,13 +216,9 @@ def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessmen
     if not window.open:
         raise PermissionDenied(window.message)
     missing = assessment_missing(assessment)
-    if missing:
-        raise AssessmentIncomplete(missing)
-    if signed_scan is None:
-        raise ValidationError(_("Upload the signed self-assessment report (a scan, PDF, JPG or PNG)."), code="scan")
-    checked = check_upload(signed_scan)
-    if checked.kind not in SIGNED_SCAN_KINDS:
-        raise ValidationError(_("The signed report must be a PDF, JPG or PNG scan."), code="scan")
+    checked, scan_problem = _check_signed_scan(signed_scan)
+    if missing or scan_problem:
+        raise AssessmentIncomplete(missing, scan_problems=[scan_problem] if scan_problem else [])
     document = document_store(unit=assessment.unit, user=user, upload=signed_scan, checked=checked)
     assessment.signed_report = document
     assessment.submitted_at, assessment.submitted_by = timezone.now(), user

@@ -285,3 +285,101 @@ def test_an_archive_bomb_is_refused_through_the_page(client, unit_staff, assessm
     ]
     assert not Document.objects.exists()
     assert not list(Path(private_storage).rglob("*.*"))
+
+
+# The page's script posts with "Accept: application/json": the answer replaces the leaf's evidence in place (the
+# page is not reloaded, so nothing typed elsewhere is lost) or lists the errors inside the dialog.
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def test_an_upload_from_the_dialog_answers_with_the_leafs_new_evidence_block(
+    client, unit_staff, assessment, private_storage
+):
+    leaf = score_of(assessment, "1.1.1")
+    client.force_login(unit_staff)
+    response = client.post(
+        upload_url(assessment, leaf),
+        {"files": SimpleUploadedFile("kh.pdf", PDF_BYTES), "number": "224/KH-UBND", "locator": "Mục II"},
+        **JSON,
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["ok"], data["message"], data["target"]) == (
+        True,
+        "Tiêu chí 1.1.1: đã gắn 1 tài liệu.",
+        f"evidence-{leaf.pk}",
+    )
+    evidence = Evidence.objects.get()
+    html = data["html"]
+    assert html.startswith(f'<div class="mt-2" data-testid="evidence" id="evidence-{leaf.pk}">')
+    assert f'href="{reverse("assessment:document-download", args=[evidence.document.pk])}" download>kh.pdf</a>' in html
+    assert '<span class="badge text-bg-light">Mục II</span>' in html
+    assert f'data-evidence-remove="{reverse("assessment:evidence-remove", args=[assessment.pk, evidence.pk])}"' in html
+    assert "Thêm tài liệu" in html
+    assert not list(response.wsgi_request._messages)  # said in the answer, not again on the next page
+
+
+@pytest.mark.parametrize(
+    ("post", "errors"),
+    [
+        (
+            {"files": ("virus.pdf", EXE_BYTES), "number": "224/KH-UBND"},
+            {"files": ["“virus.pdf” không thực sự là tệp PDF: nội dung không khớp với phần mở rộng."]},
+        ),
+        ({"number": "224/KH-UBND"}, {"files": ["Hãy chọn tệp để tải lên hoặc tài liệu để gắn."]}),
+        (
+            {"files": ("kh.pdf", PDF_BYTES), "issued_on": "31/02/2024"},
+            {"issued_on": ["Ngày ban hành: nhập ngày theo dạng dd/mm/yyyy."]},
+        ),
+        (
+            {"files": ("kh.exe", EXE_BYTES)},
+            {"files": ["“kh.exe” không thuộc loại tệp được nhận (PDF, DOC/DOCX, XLS/XLSX, ODT/ODS, JPG, PNG)."]},
+        ),
+    ],
+)
+def test_a_refused_upload_from_the_dialog_answers_with_its_errors(
+    client, unit_staff, assessment, private_storage, post, errors
+):
+    client.force_login(unit_staff)
+    data = {name: SimpleUploadedFile(*value) if isinstance(value, tuple) else value for name, value in post.items()}
+    response = client.post(upload_url(assessment, score_of(assessment, "1.1.1")), data, **JSON)
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "errors": errors}
+    assert not Document.objects.exists()
+    assert not Evidence.objects.exists()
+    assert not list(response.wsgi_request._messages)
+
+
+def test_a_bad_date_without_script_names_its_field(client, unit_staff, assessment, private_storage):
+    client.force_login(unit_staff)
+    response = client.post(
+        upload_url(assessment, score_of(assessment, "1.1.1")),
+        {"files": SimpleUploadedFile("kh.pdf", PDF_BYTES), "issued_on": "2024-13-45"},
+    )
+    assert response.status_code == 302
+    assert messages_after(response) == ["Tiêu chí 1.1.1: Ngày ban hành: nhập ngày theo dạng dd/mm/yyyy."]
+
+
+def test_attaching_twice_from_the_dialog_is_refused_under_the_document_list(client, unit_staff, assessment):
+    client.force_login(unit_staff)
+    leaf = score_of(assessment, "1.4")
+    evidence = evidence_upload(score=leaf, user=unit_staff, upload=SimpleUploadedFile("kh.pdf", PDF_BYTES))
+    response = client.post(upload_url(assessment, leaf), {"document": evidence.document.pk}, **JSON)
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "errors": {"document": ["Tài liệu này đã được gắn với tiêu chí này."]}}
+
+
+def test_removing_from_the_page_answers_with_the_leafs_evidence_block(client, unit_staff, assessment):
+    client.force_login(unit_staff)
+    leaf = score_of(assessment, "1.1.1")
+    evidence = evidence_upload(score=leaf, user=unit_staff, upload=SimpleUploadedFile("kh.pdf", PDF_BYTES))
+    response = client.post(reverse("assessment:evidence-remove", args=[assessment.pk, evidence.pk]), **JSON)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["ok"], data["message"], data["target"]) == (
+        True,
+        "Tiêu chí 1.1.1: đã gỡ “kh.pdf”.",
+        f"evidence-{leaf.pk}",
+    )
+    assert '<li class="text-body-secondary">Chưa có tài liệu.</li>' in data["html"]
+    assert not Evidence.objects.exists()

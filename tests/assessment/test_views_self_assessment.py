@@ -284,3 +284,56 @@ def test_the_page_runs_the_same_small_number_of_queries_for_10_or_200_leaves(cli
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 15
+
+
+def test_the_first_save_reports_every_problem_of_the_field_at_once(client, unit_staff, assessment):
+    """Values that do not parse and values the rules refuse, on several leaves: all in one answer, nothing saved."""
+    client.force_login(unit_staff)
+    data = page_data(open_field(client, assessment, "1"))
+    data = edit(data, score_of(assessment, "1.1.1"), self_points="mười")
+    data = edit(data, score_of(assessment, "1.5"), declared_value="2,5")
+    data = edit(data, score_of(assessment, "1.1.2"), self_points="9")
+    data = edit(data, score_of(assessment, "1.3.2"), is_na=True, na_reason="")
+    data = edit(data, score_of(assessment, "1.4"), declared_value="1")  # valid, not saved either
+
+    response = save_field(client, assessment, "1", data)
+
+    assert response.status_code == 400
+    assert messages_of(response) == ["Chưa lưu gì: hãy sửa các giá trị được đánh dấu."]
+    assert response.context["error_summary"] == [
+        {
+            "code": "1.1.1",
+            "title": Criterion.objects.get(framework=assessment.framework, code="1.1.1").title,
+            "messages": ["Điểm tự đánh giá: Hãy nhập một số."],
+        },
+        {
+            "code": "1.1.2",
+            "title": Criterion.objects.get(framework=assessment.framework, code="1.1.2").title,
+            "messages": ["Điểm tự đánh giá phải từ 0 đến 1,50, tối đa hai chữ số thập phân."],
+        },
+        {
+            "code": "1.3.2",
+            "title": Criterion.objects.get(framework=assessment.framework, code="1.3.2").title,
+            "messages": ["Lý do không áp dụng: Hãy ghi lý do tiêu chí không áp dụng."],
+        },
+        {
+            "code": "1.5",
+            "title": Criterion.objects.get(framework=assessment.framework, code="1.5").title,
+            "messages": ["Số liệu kê khai (số lượng): Hãy nhập một số nguyên."],
+        },
+    ]
+    html = response.content.decode()
+    assert "Chưa lưu gì: 4 tiêu chí cần sửa." in html
+    for code in ("1.1.1", "1.1.2", "1.3.2", "1.5"):
+        assert f'<a href="#leaf-{code}" class="alert-link">Tiêu chí {code}</a>' in html
+        assert f'class="card mb-3 shadow-sm leaf-card border-danger" id="leaf-{code}"' in html
+    assert 'class="card mb-3 shadow-sm leaf-card" id="leaf-1.4"' in html
+    for code in ("1.1.1", "1.1.2", "1.3.2", "1.4", "1.5"):
+        assert row_state(score_of(assessment, code)) == (None, None, False, "", "", 0)
+
+
+def test_a_saved_field_has_no_error_list(client, unit_staff, assessment):
+    client.force_login(unit_staff)
+    response = open_field(client, assessment, "1")
+    assert response.context["error_summary"] == []
+    assert 'data-testid="error-summary"' not in response.content.decode()

@@ -48,9 +48,8 @@ def test_an_incomplete_assessment_is_refused_with_the_list_of_what_is_missing(cl
 
     response = submit(client, assessment)
 
-    assert messages_of(response)[-1] == (
-        "Chưa gửi được hồ sơ tự đánh giá: hãy hoàn thiện các tiêu chí liệt kê dưới đây."
-    )
+    assert response.status_code == 400
+    assert messages_of(response)[-1] == "Chưa gửi được hồ sơ tự đánh giá: hãy hoàn thiện các mục liệt kê dưới đây."
     missing = response.context["missing"]
     assert len(missing) == 33
     assert [str(item) for item in missing[:2]] == [
@@ -80,25 +79,66 @@ def test_evidence_or_a_reason_satisfies_the_requirement(client, unit_head, asses
 
 
 @pytest.mark.parametrize(
-    ("scan", "confirm", "message"),
+    ("scan", "confirm", "errors"),
     [
-        (None, True, "Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG)."),
-        (("ky.docx", DOCX), True, "Báo cáo đã ký phải là bản quét PDF, JPG hoặc PNG."),
+        (
+            None,
+            True,
+            {"signed_report": ["Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG)."]},
+        ),
+        (("ky.docx", DOCX), True, {"signed_report": ["Báo cáo đã ký phải là bản quét PDF, JPG hoặc PNG."]}),
         (
             ("ky.pdf", b"MZ\x90\x00" + b"\x00" * 40),
             True,
-            "“ky.pdf” không thực sự là tệp PDF: nội dung không khớp với phần mở rộng.",
+            {"signed_report": ["“ky.pdf” không thực sự là tệp PDF: nội dung không khớp với phần mở rộng."]},
         ),
-        (("ky.pdf", PDF_BYTES), False, "Hãy đánh dấu ô xác nhận để gửi."),
+        (("ky.pdf", PDF_BYTES), False, {"confirm": ["Hãy đánh dấu ô xác nhận để gửi."]}),
     ],
 )
-def test_the_signed_scan_and_the_confirmation_are_required(client, unit_head, assessment, scan, confirm, message):
+def test_the_signed_scan_and_the_confirmation_are_required(client, unit_head, assessment, scan, confirm, errors):
     complete(assessment, unit_head)
     client.force_login(unit_head)
     response = submit(client, assessment, scan=scan, confirm=confirm)
-    assert messages_of(response)[-1] == message
+    assert response.status_code == 400
+    assert messages_of(response) == ["Chưa gửi được hồ sơ tự đánh giá: hãy hoàn thiện các mục liệt kê dưới đây."]
+    assert response.context["submit_form"].errors == errors
     assessment.refresh_from_db()
     assert (assessment.status, assessment.signed_report) == ("draft", None)
+
+
+def test_every_reason_not_to_submit_is_listed_at_once(client, unit_head, assessment):
+    """Missing criteria, no signed scan and no confirmation: one refusal lists them all, each linked to its place."""
+    complete(assessment, unit_head)
+    leaf = score_of(assessment, "1.1.1")
+    score_save(
+        assessment=assessment,
+        user=unit_head,
+        rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, self_points=Decimal("1"))],
+    )
+    client.force_login(unit_head)
+
+    response = submit(client, assessment, scan=None, confirm=False)
+
+    assert response.status_code == 400
+    detail = reverse("assessment:assessment-detail", args=[assessment.pk])
+    assert response.context["submit_problems"] == [
+        {
+            "text": "Tiêu chí 1.1.1: bắt buộc có tài liệu kiểm chứng: hãy gắn tài liệu hoặc ghi lý do không có.",
+            "href": f"{detail}?field=1#leaf-1.1.1",
+        },
+        {
+            "text": "Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG).",
+            "href": "#id_signed_report",
+        },
+        {"text": "Hãy đánh dấu ô xác nhận để gửi.", "href": "#id_confirm"},
+    ]
+    page = response.content.decode()
+    assert "Hồ sơ tự đánh giá chưa được gửi: còn 3 mục cần hoàn thiện." in page
+    assert page.count("Hãy đánh dấu ô xác nhận để gửi.") == 2  # in the list at the top and under the box
+    assert page.count("Hãy tải lên báo cáo tự đánh giá đã ký (bản quét PDF, JPG hoặc PNG).") == 2
+    assessment.refresh_from_db()
+    assert assessment.status == "draft"
+    assert not AssessmentEvent.objects.exists()
 
 
 def test_the_head_submits_and_everything_becomes_read_only(client, unit_head, unit_staff, assessment):
@@ -299,8 +339,8 @@ def test_a_signed_scan_named_with_a_nul_is_refused(client, unit_head, assessment
     response = client.generic(
         "POST", reverse("assessment:assessment-submit", args=[assessment.pk]), body, content_type=content_type
     )
-    response = client.get(response["Location"])
-    assert messages_of(response)[-1] == "Tên tệp chứa ký tự điều khiển."
+    assert response.status_code == 400
+    assert response.context["submit_form"].errors == {"signed_report": ["Tên tệp chứa ký tự điều khiển."]}
     assessment.refresh_from_db()
     assert (assessment.status, assessment.signed_report) == ("draft", None)
     assert not Document.objects.exists()
