@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -130,6 +131,9 @@ class QueueForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name != "version" and name not in writable:
                 field.disabled = True
+            if name != "version" and score.pk:  # the column's header, with the row it is in, for screen readers
+                label = f"{capfirst(field.label)} – {score.assessment.unit.name}, {score.criterion.code}"
+                field.widget.attrs["aria-label"] = label
 
     def has_changed(self):
         """What the user typed differs from what the page showed (the row at the posted version), not from the row
