@@ -60,7 +60,7 @@ def test_the_ranking_on_a_phone_clips_nothing_and_its_charts_read(browser, live_
     for cell in row.locator("td").all():  # every cell of the row, the rank change too, inside the screen
         box = cell.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-    name = row.locator("td.stack-name a")
+    name = row.locator("td:nth-child(2) a")
     assert name.inner_text() == "Sở Y tế"
     assert name.bounding_box()["height"] < 30  # on one line, not a word per line
     assert row.locator("td[data-label='Thay đổi thứ hạng']").is_visible()
