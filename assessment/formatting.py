@@ -6,6 +6,7 @@ Pure functions; the template filters in templatetags/results.py wrap them.
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from assessment.scoring import shown
 
@@ -54,3 +55,24 @@ def compact(value) -> str:
         return "—"
     value = shown(Decimal(value))
     return number_format(value, 0) if value == value.to_integral_value() else decimal2(value)
+
+
+def declared(value) -> str:
+    """A declared figure as people write it: 92,5 rather than 92,50; 85 rather than 85,00."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    places = max(0, -value.normalize().as_tuple().exponent) if value != value.to_integral_value() else 0
+    return number_format(value, places)
+
+
+def date_in_words(value) -> str:
+    """A date as an official document writes it: "ngày 05 tháng 01 năm 2026", "ngày 30 tháng 11 năm 2026" (days
+    below 10 and the months 1 and 2 with a leading zero, as Decree 30/2020/NĐ-CP asks)."""
+    if value is None:
+        return ""
+    return _("day %(day)s, month %(month)s, year %(year)s") % {
+        "day": f"{value.day:02d}",
+        "month": f"{value.month:02d}" if value.month <= 2 else str(value.month),
+        "year": value.year,
+    }

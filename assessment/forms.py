@@ -219,3 +219,16 @@ class SubmitForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick the confirmation to submit.")},
     )
+
+
+class DifficultiesForm(forms.Form):
+    """The unit's "difficulties, obstacles and recommendations", with the text the page showed (to see a
+    concurrent change)."""
+
+    difficulties = forms.CharField(
+        label=_("Difficulties, obstacles and recommendations"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 12}),
+    )
+    seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)

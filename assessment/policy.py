@@ -174,6 +174,12 @@ def explanation_window(assessment: Assessment, on: date | None = None) -> Window
     return Window(True, closes=closes)
 
 
+def may_write_difficulties(user, assessment: Assessment, on: date | None = None) -> bool:
+    """The unit's people write its "difficulties, obstacles and recommendations" while the self-assessment is
+    writable, like its self scores."""
+    return is_member(user, assessment) and self_assessment_window(assessment, on).open
+
+
 def writable_window(assessment: Assessment, on: date | None = None) -> tuple[str | None, Window]:
     """The round the unit can write in now (``SELF`` or ``EXPLANATION``), or None with the reason."""
     window = self_assessment_window(assessment, on)

@@ -108,7 +108,7 @@ def results_unit(request, year, unit_code):
     block_averages = {item.code: item.average for item in unit.block.fields.all()}
     fields = list(unit.fields.all())
     profile = charts.field_profile(
-        [(f"{item.code}. {item.title}"[:48], item.index, block_averages.get(item.code)) for item in fields],
+        [(f"{item.code}. {item.title}", item.index, block_averages.get(item.code)) for item in fields],
         title=unit.unit_name,
     )
     trend = unit_trend(unit.unit_id)

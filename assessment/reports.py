@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessment.models import Criterion, Score
+from assessment.models import AssessmentStatus, Criterion, Score
 from assessment.selectors import assessments_progress
 
 
@@ -22,6 +22,7 @@ def self_assessment_pdf(assessment) -> bytes:
         "assessment/report_self_assessment.html",
         {
             "assessment": assessment,
+            "draft": assessment.status == AssessmentStatus.DRAFT,  # not submitted yet: marked on every page
             "criteria": criteria,
             "progress": assessments_progress([assessment.pk]).get(assessment.pk),
             "printed_at": timezone.localtime(),

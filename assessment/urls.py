@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/<int:pk>/summary/", views.assessment_summary, name="assessment-summary"),
     path("assessments/<int:pk>/submit/", views.assessment_submit_view, name="assessment-submit"),
     path("assessments/<int:pk>/explanation/submit/", views.explanation_submit_view, name="explanation-submit"),
+    path("assessments/<int:pk>/difficulties/", views.assessment_difficulties, name="assessment-difficulties"),
     path("assessments/<int:pk>/report.pdf", views.assessment_report, name="assessment-report"),
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/improvement-plan.xlsx", views.improvement_plan, name="improvement-plan"),

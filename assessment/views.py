@@ -17,9 +17,23 @@ from django.views.decorators.http import require_GET, require_POST
 from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.exports import FORMATS, improvement_plan_xlsx
 from assessment.files import CONTENT_TYPES, EvidenceFileError, check_upload
-from assessment.forms import SECTION_FORM_ID, EvidenceForm, ExplanationForm, ScoreForm, SubmitForm
+from assessment.forms import (
+    SECTION_FORM_ID,
+    DifficultiesForm,
+    EvidenceForm,
+    ExplanationForm,
+    ScoreForm,
+    SubmitForm,
+)
 from assessment.models import AssessmentStatus, Evidence, Method, Score
-from assessment.policy import EXPLANATION, SELF, is_head, writable_window
+from assessment.policy import (
+    EXPLANATION,
+    SELF,
+    is_head,
+    may_write_difficulties,
+    self_assessment_window,
+    writable_window,
+)
 from assessment.reports import self_assessment_pdf
 from assessment.selectors import (
     assessment_fields,
@@ -36,6 +50,7 @@ from assessment.selectors import (
 from assessment.services import (
     assessment_submit,
     assessment_submit_explanation,
+    difficulties_save,
     evidence_attach,
     evidence_remove,
     evidence_upload,
@@ -433,6 +448,48 @@ def explanation_submit_view(request, pk):
     assessment_submit_explanation(assessment=assessment, user=request.user)
     messages.success(request, _("The explanation of %(unit)s was submitted.") % {"unit": assessment.unit})
     return redirect("assessment:assessment-summary", assessment.pk)
+
+
+def assessment_difficulties(request, pk):
+    """The unit's "difficulties, obstacles and recommendations" (a section of the report), written while the
+    self-assessment is writable; read-only afterwards."""
+    assessment = _assessment(request, pk)
+    writable = may_write_difficulties(request.user, assessment)
+    form = DifficultiesForm(initial={"difficulties": assessment.difficulties, "seen": assessment.difficulties})
+    status = 200
+    if request.method == "POST":
+        if not writable:
+            raise PermissionDenied(self_assessment_window(assessment).message)
+        form = DifficultiesForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = difficulties_save(
+                    assessment=assessment,
+                    user=request.user,
+                    text=form.cleaned_data["difficulties"],
+                    seen=form.cleaned_data["seen"],
+                )
+            except ValidationError as error:
+                assessment.refresh_from_db(fields=["difficulties"])
+                form = DifficultiesForm(
+                    initial={"difficulties": assessment.difficulties, "seen": assessment.difficulties}
+                )
+                for message in error.messages:
+                    messages.error(request, message)
+                status = 409
+            else:
+                if changed:
+                    messages.success(request, _("The difficulties, obstacles and recommendations were saved."))
+                return redirect("assessment:assessment-summary", assessment.pk)
+        else:
+            status = 400
+    context = {
+        "assessment": assessment,
+        "form": form,
+        "writable": writable,
+        "window": self_assessment_window(assessment),
+    }
+    return render(request, "assessment/assessment_difficulties.html", context, status=status)
 
 
 def assessment_report(request, pk):

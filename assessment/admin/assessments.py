@@ -70,6 +70,8 @@ class GradeForm(forms.Form):
         super().__init__(*args, prefix=f"g{score.pk}", initial=initial, **kwargs)
         if not score.is_na or round_ == COUNCIL:
             del self.fields["na_confirmed"]
+        for name in ("points", "comment"):  # the column's header is the visible label; this names the leaf too
+            self.fields[name].widget.attrs["aria-label"] = f"{self.fields[name].label} – {score.criterion.code}"
 
     def has_changed(self):
         data = getattr(self, "cleaned_data", {})

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -131,6 +131,9 @@ class QueueForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name != "version" and name not in writable:
                 field.disabled = True
+            if name != "version" and score.pk:  # the column's header, with the row it is in, for screen readers
+                label = f"{capfirst(field.label)} – {score.assessment.unit.name}, {score.criterion.code}"
+                field.widget.attrs["aria-label"] = label
 
     def has_changed(self):
         """What the user typed differs from what the page showed (the row at the posted version), not from the row
@@ -375,33 +378,50 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
 
     @admin.display(description=_("criterion"))
     def title(self, obj):
-        return Truncator(obj.criterion.title).chars(60)
+        return _shortened(obj.criterion.title, 70)
 
     @admin.display(description=_("self score"))
     def self_assessment(self, obj):
         if obj.is_na:
-            return format_html("<strong>{}</strong>: {}", gettext("N/A"), Truncator(obj.na_reason).chars(60))
+            return format_html("<strong>{}</strong>: {}", gettext("N/A"), _shortened(obj.na_reason, 60))
         if obj.self_points is None:
             return "—"
         return format_html("{} / {}", number_format(obj.self_points, 2), number_format(obj.max_points, 2))
 
-    @admin.display(description=_("evidence"))
+    @admin.display(description=_("evidence and notes"))
     def evidence_links(self, obj):
-        return (
-            format_html_join(
-                " ",
-                '<a href="{}">{}</a>',
+        """The evidence, the unit's reason for having none and its notes (each shortened, the rest on demand)."""
+        links = format_html_join(
+            " ",
+            '<a href="{}">{}</a>',
+            (
                 (
-                    (
-                        reverse("assessment:document-download", args=[item.document_id]),
-                        item.document.number or item.document.original_name,
-                    )
-                    for item in obj.evidence.all()
-                ),
-            )
-            or "—"
+                    reverse("assessment:document-download", args=[item.document_id]),
+                    item.document.number or item.document.original_name,
+                )
+                for item in obj.evidence.all()
+            ),
         )
+        parts = [links] if links else []
+        for label, text in (
+            (gettext("Reason for no evidence"), obj.no_evidence_reason),
+            (gettext("Note"), obj.note),
+        ):
+            if text:
+                parts.append(
+                    format_html('<div class="queue-note"><strong>{}:</strong> {}</div>', label, _shortened(text, 60))
+                )
+        return format_html_join("", "{}", ((part,) for part in parts)) if parts else "—"
 
     @admin.display(description=_("explanation"))
     def explanation_short(self, obj):
-        return Truncator(obj.explanation).chars(80) if obj.explanation else ("✓" if obj.explained else "")
+        return _shortened(obj.explanation, 60) if obj.explanation else ("✓" if obj.explained else "")
+
+
+def _shortened(text: str, length: int):
+    """A long text cut on a word, the whole text one click (or Enter) away; a short one as it is."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    short = text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return format_html('<details class="queue-more"><summary title="{}">{}</summary>{}</details>', text, short, text)

@@ -87,6 +87,11 @@ class Assessment(models.Model):
         related_name="+",
         verbose_name=_("explanation submitted by"),
     )
+    difficulties = models.TextField(
+        _("difficulties, obstacles and recommendations"),
+        blank=True,
+        help_text=_("Written by the unit with its self-assessment; printed in the report."),
+    )
     council_decision_number = models.CharField(_("council decision number"), max_length=100, blank=True)
     council_decision_date = models.DateField(_("council decision date"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)

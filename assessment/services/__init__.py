@@ -25,6 +25,7 @@ from assessment.services.self_assessment import (
     ScoreInput,
     assessment_submit,
     assessment_submit_explanation,
+    difficulties_save,
     score_explain,
     score_save,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "assessment_reopen",
     "assessment_return",
     "scores_grade",
+    "difficulties_save",
     "AssessmentIncomplete",
     "ScoreErrors",
     "Conflict",

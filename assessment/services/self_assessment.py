@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -13,8 +13,16 @@ from simple_history.utils import bulk_update_with_history
 from assessment import notifications, scoring
 from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.files import EvidenceFileError, check_upload
-from assessment.models import Assessment, AssessmentStatus, ChangeReason, DocumentKind, Method, Score
-from assessment.policy import explanation_window, is_head, is_member, self_assessment_window
+from assessment.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentStatus,
+    ChangeReason,
+    DocumentKind,
+    Method,
+    Score,
+)
+from assessment.policy import explanation_window, is_head, is_member, may_write_difficulties, self_assessment_window
 from assessment.selectors import assessment_missing
 from assessment.services.evidence import document_store
 from assessment.workflow import transition
@@ -179,6 +187,35 @@ def score_explain(*, assessment: Assessment, user, rows: list[tuple[int, int, st
         default_change_reason=ChangeReason.EXPLANATION,
     )
     return len(scores)
+
+
+@transaction.atomic
+def difficulties_save(*, assessment: Assessment, user, text: str, seen: str) -> bool:
+    """The unit's "difficulties, obstacles and recommendations" (printed in the report), while the self-assessment
+    is writable; refused if somebody changed it since ``seen`` (the text the form was built from). Audited as an
+    entry of the assessment's trail with the new text. Returns whether anything changed."""
+    _assert_member(assessment, user)
+    assessment = Assessment.objects.select_for_update().select_related("period").get(pk=assessment.pk)
+    if not may_write_difficulties(user, assessment):
+        raise PermissionDenied(self_assessment_window(assessment).message)
+    if assessment.difficulties != seen:
+        raise ValidationError(
+            _("Somebody else changed this text meanwhile: the page now shows their version; add yours again."),
+            code="conflict",
+        )
+    text = text.strip()
+    if text == assessment.difficulties:
+        return False
+    assessment.difficulties = text
+    assessment.save(update_fields=["difficulties"])
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        from_status=assessment.status,
+        to_status=assessment.status,
+        actor=user,
+        reason=_("Difficulties, obstacles and recommendations: %(text)s") % {"text": text or "—"},
+    )
+    return True
 
 
 SIGNED_SCAN_KINDS = {DocumentKind.PDF, DocumentKind.JPG, DocumentKind.PNG}

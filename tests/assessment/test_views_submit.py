@@ -311,7 +311,7 @@ def test_the_report_is_a_pdf_to_sign(client, unit_staff, assessment, tmp_path):
         "1 Công tác chỉ đạo, điều hành cải cách hành chính 10,00",
         "1.1 Kế hoạch CCHC năm 2,50",
         "1.1.1 Ban hành kế hoạch CCHC năm đúng thời hạn 1,00 1,00 Hồ sơ giấy lưu tại đơn vị",
-        "1.1.2 Mức độ hoàn thành kế hoạch CCHC năm 1,50 85 0,75 Hồ sơ giấy lưu tại đơn vị",
+        "1.1.2 Mức độ hoàn thành kế hoạch CCHC năm 1,50 85% 0,75 Hồ sơ giấy lưu tại đơn vị",  # a rate, in %
         "1.6 Đánh giá của đại biểu, lãnh đạo về công tác chỉ đạo, điều hành CCHC 2,00 điều tra",
         "2 Cải cách thể chế 10,00",
         "4 Cải cách tổ chức bộ máy hành chính nhà nước 8,00",

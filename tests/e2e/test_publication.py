@@ -31,7 +31,7 @@ def test_the_coordinator_publishes_and_the_public_reads_the_ranking(browser, liv
     expect(ranking.locator("tbody tr")).to_have_count(4)
     expect(ranking.locator("tbody tr").nth(3)).to_contain_text("Sở Y tế")
     expect(ranking.locator("tbody tr").nth(3)).to_contain_text("61,85%")
-    chart = public.get_by_test_id("ranking-chart").locator("svg")
+    chart = public.get_by_test_id("ranking-chart").locator("svg.cchc-chart-wide")  # the narrow one is for phones
     expect(chart).to_be_visible()
     expect(chart.locator("rect")).to_have_count(4)
     widths = [float(bar.get_attribute("width")) for bar in chart.locator("rect").all()]
@@ -48,6 +48,6 @@ def test_the_coordinator_publishes_and_the_public_reads_the_ranking(browser, liv
 
     ranking.get_by_role("link", name="Sở Y tế").click()
     expect(public.get_by_test_id("unit-fields")).to_contain_text("Lĩnh vực 1: 8,45/12 điểm, đạt 70,42%")
-    expect(public.get_by_test_id("field-profile").locator("svg")).to_be_visible()
+    expect(public.get_by_test_id("field-profile").locator("svg.cchc-chart-wide")).to_be_visible()
     public.screenshot(path=str(screenshot_dir / "results-public-unit.png"), full_page=True)
     context.close()
