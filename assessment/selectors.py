@@ -23,6 +23,7 @@ from assessment.models import (
     Period,
     Publication,
     PublishedBlock,
+    PublishedField,
     PublishedUnit,
     Score,
 )
@@ -550,3 +551,122 @@ def lost_points(assessment) -> list[LostPoints]:
             )
         )
     return rows
+
+
+# -- versions of a publication -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitPosition:
+    """A unit's place in one version (or in what publishing now would freeze)."""
+
+    unit_code: str
+    unit_name: str
+    block_name: str
+    index: Decimal | None  # the shown index, 2 places
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit whose shown index or rank differs between two versions (None: not in that version)."""
+
+    unit_code: str
+    unit_name: str
+    block_name: str
+    old_index: Decimal | None
+    new_index: Decimal | None
+    old_rank: int | None
+    new_rank: int | None
+
+
+def published_positions(publication) -> dict[int, UnitPosition]:
+    """Every unit of a version: unit id → its position (one query)."""
+    return {
+        unit_id: UnitPosition(code, name, block_name, index, rank)
+        for unit_id, code, name, block_name, index, rank in PublishedUnit.objects.filter(
+            publication=publication
+        ).values_list("unit_id", "unit_code", "unit_name", "block__name", "shown_index", "rank")
+    }
+
+
+def published_figures(publication) -> dict[int, tuple]:
+    """Every unit of a version with all it froze (block, totals, index, rank, fields): two queries. The same
+    shape as services.results._results_figures, so that an unchanged version can be recognised."""
+    fields: dict[int, list[tuple]] = {}
+    for result_id, code, achieved, maximum, index in (
+        PublishedField.objects.filter(result__publication=publication)
+        .order_by("result_id", "order")
+        .values_list("result_id", "code", "achieved", "maximum", "index")
+    ):
+        fields.setdefault(result_id, []).append((code, achieved, maximum, index))
+    return {
+        row[1]: (*row[2:], tuple(fields.get(row[0], ())))
+        for row in PublishedUnit.objects.filter(publication=publication).values_list(
+            "pk",
+            "unit_id",
+            "block__block_id",
+            "appraised",
+            "survey",
+            "bonus",
+            "penalty",
+            "total",
+            "maximum",
+            "index",
+            "shown_index",
+            "rank",
+        )
+    }
+
+
+def unit_changes(before: dict[int, UnitPosition], after: dict[int, UnitPosition]) -> list[UnitChange]:
+    """The units whose shown index or rank moved from ``before`` to ``after`` (added and removed units too),
+    by block, then new rank."""
+    changes = []
+    for unit_id in before.keys() | after.keys():
+        old, new = before.get(unit_id), after.get(unit_id)
+        if old is not None and new is not None and (old.index, old.rank) == (new.index, new.rank):
+            continue
+        shown = new or old
+        changes.append(
+            UnitChange(
+                shown.unit_code,
+                shown.unit_name,
+                shown.block_name,
+                old.index if old else None,
+                new.index if new else None,
+                old.rank if old else None,
+                new.rank if new else None,
+            )
+        )
+    order = {position.block_name: number for number, position in enumerate((after or before).values())}
+    return sorted(
+        changes,
+        key=lambda change: (
+            order.get(change.block_name, len(order)),
+            change.new_rank is None,
+            change.new_rank or 0,
+            change.unit_code,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The version that replaced a publication, and what it changed."""
+
+    publication: Publication
+    changes: list[UnitChange]
+
+
+def publication_replacement(publication) -> Replacement | None:
+    """The next version of the same period (computed from the later versions, nothing stored), with the units
+    whose index or rank it changed; None for the newest version (three queries)."""
+    later = (
+        Publication.objects.filter(period_id=publication.period_id, version__gt=publication.version)
+        .order_by("version")
+        .first()
+    )
+    if later is None:
+        return None
+    return Replacement(later, unit_changes(published_positions(publication), published_positions(later)))
