@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
@@ -309,6 +309,11 @@ class AgencyProgress:
     def to_grade(self) -> int:
         return self.total - self.graded
 
+    @property
+    def to_regrade(self) -> int:
+        """Explained leaves still waiting for their round 2 grade."""
+        return max(self.explained - self.regraded, 0)
+
 
 @dataclass(frozen=True)
 class BlockProgress:
@@ -377,6 +382,67 @@ def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress
             for row in blocks
         ],
     )
+
+
+# -- where each person lands ------------------------------------------------------------------------------
+
+
+def current_period():
+    """The newest opened period (the one the appraisal progress follows), or None."""
+    return Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
+
+
+@dataclass(frozen=True)
+class CycleDashboard:
+    """Home Affairs' landing page: what is ready to publish, how the current period goes, who is late."""
+
+    ready: list  # periods whose every assessment is approved and not yet published, each with .units
+    period: Period | None
+    agencies: list[AgencyProgress]
+    blocks: list[BlockProgress]
+    overdue: list[Assessment]
+
+
+def cycle_dashboard(user, on: date | None = None) -> CycleDashboard | None:
+    """The cycle for Home Affairs (None for anyone else): five queries whatever the number of periods and units."""
+    if not policy.reads_cycle_dashboard(user):
+        return None
+    approved = Q(assessments__status=AssessmentStatus.APPROVED)
+    ready = list(
+        Period.objects.annotate(units=Count("assessments"), approved=Count("assessments", filter=approved))
+        .filter(units__gt=0, approved=F("units"))
+        .order_by("-year")
+    )
+    period = current_period()
+    if period is None:
+        return CycleDashboard(ready, None, [], [], [])
+    agencies, blocks = appraisal_progress(period)
+    overdue = list(
+        Assessment.objects.filter(period=period)
+        .filter(policy.overdue_filter(on))
+        .select_related("unit__block")
+        .order_by("unit__block__order", "unit__name")
+    )
+    return CycleDashboard(ready, period, agencies, blocks, overdue)
+
+
+@dataclass(frozen=True)
+class AppraiserQueue:
+    """An appraiser's waiting work in the current period: their agency's leaves for round 1 and round 2."""
+
+    period: Period
+    agencies: list[AgencyProgress]
+
+
+def appraiser_queue(user) -> AppraiserQueue | None:
+    """The appraiser's queue counts (None when not an appraiser or no period is open): three queries."""
+    if not policy.reads_own_queue(user):
+        return None
+    period = current_period()
+    if period is None:
+        return None
+    agencies, _blocks = appraisal_progress(period)
+    return AppraiserQueue(period, [row for row in agencies if policy.reads_agency_work(user, row.agency_id)])
 
 
 # -- published results ---------------------------------------------------------------------------------

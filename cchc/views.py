@@ -1,15 +1,21 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from accounts.models import Block
 from accounts.policy import is_unit_member
 from accounts.selectors import user_access
 from assessment.policy import reads_block_overview, writable_window
-from assessment.selectors import assessments_progress, unit_assessments
+from assessment.selectors import appraiser_queue, assessments_progress, cycle_dashboard, unit_assessments
 
 
+@login_not_required
 def home(request):
-    """Each role's starting page: who they are and where their work is."""
+    """Each person's next step: the published results for a visitor, the unit's assessments with what is missing,
+    an appraiser's waiting grades, Home Affairs' cycle."""
+    if not request.user.is_authenticated:
+        return redirect("public:results-index")
     access = user_access(request.user)
     context = {"access": access}
     if is_unit_member(request.user):
@@ -24,6 +30,22 @@ def home(request):
             }
             for a in assessments
         ]
+    queue = appraiser_queue(request.user)
+    if queue is not None:
+        context["queue"] = queue
+        context["queue_url"] = (
+            reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={queue.period.pk}"
+        )
+    cycle = cycle_dashboard(request.user)
+    if cycle is not None:
+        context["cycle"] = cycle
+        if cycle.period is not None:
+            context["queue_url"] = (
+                reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={cycle.period.pk}"
+            )
+            context["assessments_url"] = (
+                reverse("admin:assessment_assessment_changelist") + f"?period__id__exact={cycle.period.pk}"
+            )
     if reads_block_overview(request.user):
         context["blocks"] = Block.objects.annotate(
             active_units=Count("units", filter=Q(units__active=True)),
