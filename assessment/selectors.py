@@ -657,21 +657,22 @@ def published_positions(publication) -> dict[int, UnitPosition]:
 
 
 def published_figures(publication) -> dict[int, tuple]:
-    """Every unit of a version with all it froze (block, totals, index, rank, fields): two queries. The same
-    shape as services.results._results_figures, so that an unchanged version can be recognised."""
+    """Every unit of a version with all it froze (block, name, totals, index, rank, fields): two queries. The
+    same shape as services.results._results_figures, so that an unchanged version can be recognised."""
     fields: dict[int, list[tuple]] = {}
-    for result_id, code, achieved, maximum, index in (
+    for result_id, code, title, achieved, maximum, index in (
         PublishedField.objects.filter(result__publication=publication)
         .order_by("result_id", "order")
-        .values_list("result_id", "code", "achieved", "maximum", "index")
+        .values_list("result_id", "code", "title", "achieved", "maximum", "index")
     ):
-        fields.setdefault(result_id, []).append((code, achieved, maximum, index))
+        fields.setdefault(result_id, []).append((code, title, achieved, maximum, index))
     return {
         row[1]: (*row[2:], tuple(fields.get(row[0], ())))
         for row in PublishedUnit.objects.filter(publication=publication).values_list(
             "pk",
             "unit_id",
             "block__block_id",
+            "unit_name",
             "appraised",
             "survey",
             "bonus",

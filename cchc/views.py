@@ -1,6 +1,6 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.models import Block
@@ -10,12 +10,12 @@ from assessment.policy import reads_block_overview, writable_window
 from assessment.selectors import appraiser_queue, assessments_progress, cycle_dashboard, unit_assessments
 
 
-@login_not_required
+# A visitor is sent to the published results, not to the login form. The view stays login-required (not
+# login_not_required), so that the second-factor middleware still stops a person who typed only the password.
+@login_required(login_url="public:results-index", redirect_field_name=None)
 def home(request):
-    """Each person's next step: the published results for a visitor, the unit's assessments with what is missing,
-    an appraiser's waiting grades, Home Affairs' cycle."""
-    if not request.user.is_authenticated:
-        return redirect("public:results-index")
+    """Each person's next step: the unit's assessments with what is missing, an appraiser's waiting grades,
+    Home Affairs' cycle."""
     access = user_access(request.user)
     context = {"access": access}
     if is_unit_member(request.user):

@@ -226,10 +226,12 @@ def period_publish(
 
 
 def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
-    """Each unit's figures as a publication freezes them: its block, totals, index, rank and fields."""
+    """Each unit's figures as a publication freezes them: its block, name, totals, index, rank and fields."""
+    titles = {code: title for rows in results for code, title in rows.fields}
     return {
         row.unit_id: (
             rows.block.pk,
+            row.unit_name,
             row.result.appraised,
             row.result.survey,
             row.result.bonus,
@@ -239,7 +241,10 @@ def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
             row.result.index,
             row.result.shown_index,
             row.rank,
-            tuple((item.code, item.achieved, item.maximum, item.index) for item in row.result.fields),
+            tuple(
+                (item.code, titles.get(item.code, ""), item.achieved, item.maximum, item.index)
+                for item in row.result.fields
+            ),
         )
         for rows in results
         for row in rows.units
@@ -247,8 +252,8 @@ def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
 
 
 def publication_new_check(*, period: Period, results: list[BlockRows]) -> None:
-    """A new version must differ from the last one: the same index, rank and field scores for every unit is
-    refused (Decimal comparison, so 22 and 22.00 are the same figure)."""
+    """A new version must differ from the last one: the same index, rank and field scores for every unit (and the
+    same names) is refused; Decimal comparison, so 22 and 22.00 are the same figure."""
     last = period.publications.order_by("-version").first()
     if last is None:
         return
