@@ -392,6 +392,16 @@ def current_period():
     return Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
 
 
+def periods_ready_to_publish() -> list[Period]:
+    """Periods whose every assessment is approved and none published yet, each with ``units`` (one query)."""
+    approved = Q(assessments__status=AssessmentStatus.APPROVED)
+    return list(
+        Period.objects.annotate(units=Count("assessments"), approved=Count("assessments", filter=approved))
+        .filter(units__gt=0, approved=F("units"))
+        .order_by("-year")
+    )
+
+
 @dataclass(frozen=True)
 class CycleDashboard:
     """Home Affairs' landing page: what is ready to publish, how the current period goes, who is late."""
@@ -407,12 +417,7 @@ def cycle_dashboard(user, on: date | None = None) -> CycleDashboard | None:
     """The cycle for Home Affairs (None for anyone else): five queries whatever the number of periods and units."""
     if not policy.reads_cycle_dashboard(user):
         return None
-    approved = Q(assessments__status=AssessmentStatus.APPROVED)
-    ready = list(
-        Period.objects.annotate(units=Count("assessments"), approved=Count("assessments", filter=approved))
-        .filter(units__gt=0, approved=F("units"))
-        .order_by("-year")
-    )
+    ready = periods_ready_to_publish()
     period = current_period()
     if period is None:
         return CycleDashboard(ready, None, [], [], [])

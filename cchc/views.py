@@ -6,8 +6,16 @@ from django.urls import reverse
 from accounts.models import Block
 from accounts.policy import is_unit_member
 from accounts.selectors import user_access
-from assessment.policy import reads_block_overview, writable_window
-from assessment.selectors import appraiser_queue, assessments_progress, cycle_dashboard, unit_assessments
+from assessment.policy import SELF, reads_block_overview, writable_window
+from assessment.selectors import (
+    appraiser_queue,
+    assessment_missing,
+    assessments_progress,
+    cycle_dashboard,
+    unit_assessments,
+)
+
+MISSING_SHOWN = 5
 
 
 # A visitor is sent to the published results, not to the login form. The view stays login-required (not
@@ -30,6 +38,11 @@ def home(request):
             }
             for a in assessments
         ]
+        # The assessment being filled in now: what still stops its submission (the first few, linked).
+        current = next((row for row in context["assessment_rows"] if row["round"] == SELF), None)
+        if current is not None:
+            missing = assessment_missing(current["assessment"])
+            current["missing"], current["missing_count"] = missing[:MISSING_SHOWN], len(missing)
     queue = appraiser_queue(request.user)
     if queue is not None:
         context["queue"] = queue

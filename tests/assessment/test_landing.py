@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -99,3 +100,37 @@ def test_approved_and_published_cards_offer_the_report_and_results(client, grade
             ["report-link", "results-link"] if published else ["report-link"]
         )
     assert counts == [5, 5]
+
+
+def test_a_unit_lands_on_its_assessment_with_what_is_missing(client, assessment, unit_staff):
+    client.force_login(unit_staff)
+    count, page = home_queries(client)
+    missing = part(page, "assessment-missing")
+    assert missing.startswith(
+        "Còn thiếu trước khi gửi (33 tiêu chí): "
+        "Tiêu chí 1.1.1: chưa có điểm tự đánh giá và chưa đánh dấu “không áp dụng”. Tiêu chí 1.1.2: "
+    )
+    assert missing.endswith("Xem toàn bộ nội dung còn thiếu")
+    html = page.content.decode()
+    links = re.findall(rf'href="/assessments/{assessment.pk}/\?field=(\w+)#leaf-([\d.]+)"', html)
+    assert links[:2] == [("1", "1.1.1"), ("1", "1.1.2")] and len(links) == 5
+    assert f'href="/assessments/{assessment.pk}/summary/">Xem toàn bộ nội dung còn thiếu' in html
+    assert "Tổng hợp và gửi hồ sơ" in html  # still a draft: the summary is the way to submit
+    assert count == 6  # session, user, memberships, assessments, their progress, what is missing
+
+
+def test_the_admin_front_page_tells_home_affairs_what_is_ready_to_publish(
+    client, graded_period, coordinator, council_member
+):
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:index"))
+    assert part(page, "admin-ready-to-publish") == (
+        "Chỉ số CCHC năm 2023: cả 4 hồ sơ đánh giá đã được phê duyệt, sẵn sàng công bố. Xem lại và công bố"
+    )
+    assert f'href="/admin/assessment/period/{graded_period.pk}/publish/"' in page.content.decode()
+    assert "style=" not in page.content.decode().split('id="content"')[1]
+    client.force_login(council_member)
+    assert 'data-testid="admin-ready-to-publish"' not in client.get(reverse("admin:index")).content.decode()
+    publish(graded_period, coordinator)
+    client.force_login(coordinator)
+    assert 'data-testid="admin-ready-to-publish"' not in client.get(reverse("admin:index")).content.decode()
