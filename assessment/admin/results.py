@@ -234,28 +234,27 @@ def results_urls(period_admin):
         if not may_publish(request.user):
             raise PermissionDenied
         period = get_object_or_404(Period, pk=pk)
-        preview = publish_preview(period=period)
-        form = PublishForm(request.POST or None, correction=preview.last is not None)
-        blocked = publish_blockers(preview)
+        form = PublishForm(request.POST or None, correction=period.publications.exists())
         confirming = False
-        if request.method == "POST" and form.is_valid():
-            if "confirm" not in request.POST:
-                confirming = not blocked
-                for message in blocked:
+        if request.method == "POST" and form.is_valid() and "confirm" in request.POST:
+            try:
+                publication = period_publish(period=period, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in error.messages:
                     form.add_error(None, message)
             else:
-                try:
-                    publication = period_publish(period=period, actor=request.user, **form.cleaned_data)
-                except ValidationError as error:
-                    for message in error.messages:
-                        form.add_error(None, message)
-                else:
-                    messages.success(
-                        request,
-                        gettext("%(period)s published (version %(version)s).")
-                        % {"period": period, "version": publication.version},
-                    )
-                    return redirect(reverse("public:results-period", args=[period.year]))
+                messages.success(
+                    request,
+                    gettext("%(period)s published (version %(version)s).")
+                    % {"period": period, "version": publication.version},
+                )
+                return redirect(reverse("public:results-period", args=[period.year]))
+        preview = publish_preview(period=period)  # after a publication the page is not shown: computed once
+        blocked = publish_blockers(preview)
+        if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+            confirming = not blocked
+            for message in blocked:
+                form.add_error(None, message)
         context = {
             **period_admin.admin_site.each_context(request),
             "opts": Period._meta,
