@@ -82,6 +82,26 @@ def reads_block_overview(user) -> bool:
     return access.is_coordinator or access.is_council
 
 
+def reads_cycle_dashboard(user) -> bool:
+    """Home Affairs lands on the cycle: periods ready to publish, progress by block and agency, units overdue."""
+    return user_access(user).is_coordinator
+
+
+def reads_own_queue(user) -> bool:
+    """Appraisers land on their agency's waiting grades."""
+    return user_access(user).is_appraiser
+
+
+def overdue_filter(on: date | None = None) -> Q:
+    """Assessments past their window: a draft after its closing date (or its extension), a returned one after
+    the explanation window (the same dates as self_assessment_window and explanation_window)."""
+    on = on or today()
+    draft_late = Q(status=S.DRAFT, period__self_assessment_closes__lt=on) & (
+        Q(deadline_extended_to__isnull=True) | Q(deadline_extended_to__lt=on)
+    )
+    return draft_late | Q(status=S.RETURNED, period__explanation_closes__lt=on)
+
+
 def reads_provisional_results(user) -> bool:
     """Home Affairs and the council read the period's results before they are published."""
     access = user_access(user)

@@ -12,6 +12,7 @@ from assessment.selectors import (
     latest_publications,
     previous_year,
     publication_for,
+    publication_replacement,
     publication_tables,
     unit_trend,
 )
@@ -87,6 +88,7 @@ def results_period(request, year):
             "tables": tables,
             "previous": previous,
             "versions": versions,
+            "replacement": publication_replacement(publication),
             "formats": list(FORMATS),
         },
     )
@@ -112,12 +114,17 @@ def results_unit(request, year, unit_code):
         title=unit.unit_name,
     )
     trend = unit_trend(unit.unit_id)
+    replacement = publication_replacement(publication)
     return render(
         request,
         "public/results_unit.html",
         {
             "publication": publication,
             "unit": unit,
+            "replacement": replacement,
+            "unit_change": next((change for change in replacement.changes if change.unit_code == unit.unit_code), None)
+            if replacement
+            else None,
             "fields": [(item, block_averages.get(item.code)) for item in fields],
             "profile": profile,
             "trend": trend,

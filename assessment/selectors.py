@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
@@ -23,6 +23,7 @@ from assessment.models import (
     Period,
     Publication,
     PublishedBlock,
+    PublishedField,
     PublishedUnit,
     Score,
 )
@@ -308,6 +309,11 @@ class AgencyProgress:
     def to_grade(self) -> int:
         return self.total - self.graded
 
+    @property
+    def to_regrade(self) -> int:
+        """Explained leaves still waiting for their round 2 grade."""
+        return max(self.explained - self.regraded, 0)
+
 
 @dataclass(frozen=True)
 class BlockProgress:
@@ -376,6 +382,72 @@ def appraisal_progress(period) -> tuple[list[AgencyProgress], list[BlockProgress
             for row in blocks
         ],
     )
+
+
+# -- where each person lands ------------------------------------------------------------------------------
+
+
+def current_period():
+    """The newest opened period (the one the appraisal progress follows), or None."""
+    return Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
+
+
+def periods_ready_to_publish() -> list[Period]:
+    """Periods whose every assessment is approved and none published yet, each with ``units`` (one query)."""
+    approved = Q(assessments__status=AssessmentStatus.APPROVED)
+    return list(
+        Period.objects.annotate(units=Count("assessments"), approved=Count("assessments", filter=approved))
+        .filter(units__gt=0, approved=F("units"))
+        .order_by("-year")
+    )
+
+
+@dataclass(frozen=True)
+class CycleDashboard:
+    """Home Affairs' landing page: what is ready to publish, how the current period goes, who is late."""
+
+    ready: list  # periods whose every assessment is approved and not yet published, each with .units
+    period: Period | None
+    agencies: list[AgencyProgress]
+    blocks: list[BlockProgress]
+    overdue: list[Assessment]
+
+
+def cycle_dashboard(user, on: date | None = None) -> CycleDashboard | None:
+    """The cycle for Home Affairs (None for anyone else): five queries whatever the number of periods and units."""
+    if not policy.reads_cycle_dashboard(user):
+        return None
+    ready = periods_ready_to_publish()
+    period = current_period()
+    if period is None:
+        return CycleDashboard(ready, None, [], [], [])
+    agencies, blocks = appraisal_progress(period)
+    overdue = list(
+        Assessment.objects.filter(period=period)
+        .filter(policy.overdue_filter(on))
+        .select_related("unit__block")
+        .order_by("unit__block__order", "unit__name")
+    )
+    return CycleDashboard(ready, period, agencies, blocks, overdue)
+
+
+@dataclass(frozen=True)
+class AppraiserQueue:
+    """An appraiser's waiting work in the current period: their agency's leaves for round 1 and round 2."""
+
+    period: Period
+    agencies: list[AgencyProgress]
+
+
+def appraiser_queue(user) -> AppraiserQueue | None:
+    """The appraiser's queue counts (None when not an appraiser or no period is open): three queries."""
+    if not policy.reads_own_queue(user):
+        return None
+    period = current_period()
+    if period is None:
+        return None
+    agencies, _blocks = appraisal_progress(period)
+    return AppraiserQueue(period, [row for row in agencies if policy.reads_agency_work(user, row.agency_id)])
 
 
 # -- published results ---------------------------------------------------------------------------------
@@ -550,3 +622,123 @@ def lost_points(assessment) -> list[LostPoints]:
             )
         )
     return rows
+
+
+# -- versions of a publication -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitPosition:
+    """A unit's place in one version (or in what publishing now would freeze)."""
+
+    unit_code: str
+    unit_name: str
+    block_name: str
+    index: Decimal | None  # the shown index, 2 places
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit whose shown index or rank differs between two versions (None: not in that version)."""
+
+    unit_code: str
+    unit_name: str
+    block_name: str
+    old_index: Decimal | None
+    new_index: Decimal | None
+    old_rank: int | None
+    new_rank: int | None
+
+
+def published_positions(publication) -> dict[int, UnitPosition]:
+    """Every unit of a version: unit id → its position (one query)."""
+    return {
+        unit_id: UnitPosition(code, name, block_name, index, rank)
+        for unit_id, code, name, block_name, index, rank in PublishedUnit.objects.filter(
+            publication=publication
+        ).values_list("unit_id", "unit_code", "unit_name", "block__name", "shown_index", "rank")
+    }
+
+
+def published_figures(publication) -> dict[int, tuple]:
+    """Every unit of a version with all it froze (block, name, totals, index, rank, fields): two queries. The
+    same shape as services.results._results_figures, so that an unchanged version can be recognised."""
+    fields: dict[int, list[tuple]] = {}
+    for result_id, code, title, achieved, maximum, index in (
+        PublishedField.objects.filter(result__publication=publication)
+        .order_by("result_id", "order")
+        .values_list("result_id", "code", "title", "achieved", "maximum", "index")
+    ):
+        fields.setdefault(result_id, []).append((code, title, achieved, maximum, index))
+    return {
+        row[1]: (*row[2:], tuple(fields.get(row[0], ())))
+        for row in PublishedUnit.objects.filter(publication=publication).values_list(
+            "pk",
+            "unit_id",
+            "block__block_id",
+            "unit_name",
+            "appraised",
+            "survey",
+            "bonus",
+            "penalty",
+            "total",
+            "maximum",
+            "index",
+            "shown_index",
+            "rank",
+        )
+    }
+
+
+def unit_changes(before: dict[int, UnitPosition], after: dict[int, UnitPosition]) -> list[UnitChange]:
+    """The units whose shown index or rank moved from ``before`` to ``after`` (added and removed units too),
+    by block, then new rank."""
+    changes = []
+    for unit_id in before.keys() | after.keys():
+        old, new = before.get(unit_id), after.get(unit_id)
+        if old is not None and new is not None and (old.index, old.rank) == (new.index, new.rank):
+            continue
+        shown = new or old
+        changes.append(
+            UnitChange(
+                shown.unit_code,
+                shown.unit_name,
+                shown.block_name,
+                old.index if old else None,
+                new.index if new else None,
+                old.rank if old else None,
+                new.rank if new else None,
+            )
+        )
+    order = {position.block_name: number for number, position in enumerate((after or before).values())}
+    return sorted(
+        changes,
+        key=lambda change: (
+            order.get(change.block_name, len(order)),
+            change.new_rank is None,
+            change.new_rank or 0,
+            change.unit_code,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The version that replaced a publication, and what it changed."""
+
+    publication: Publication
+    changes: list[UnitChange]
+
+
+def publication_replacement(publication) -> Replacement | None:
+    """The next version of the same period (computed from the later versions, nothing stored), with the units
+    whose index or rank it changed; None for the newest version (three queries)."""
+    later = (
+        Publication.objects.filter(period_id=publication.period_id, version__gt=publication.version)
+        .order_by("version")
+        .first()
+    )
+    if later is None:
+        return None
+    return Replacement(later, unit_changes(published_positions(publication), published_positions(later)))

@@ -36,9 +36,11 @@ class CchcAdminSite(admin.AdminSite):
         """The admin's front page starts with the progress of the current period, with links to the queues."""
         from assessment import policy
         from assessment.models import Period
-        from assessment.selectors import appraisal_progress
+        from assessment.selectors import appraisal_progress, periods_ready_to_publish
 
         context = dict(extra_context or {})
+        if policy.may_publish(request.user):
+            context["ready_to_publish"] = periods_ready_to_publish()
         period = Period.objects.filter(opened_at__isnull=False).order_by("-year").first()
         if period is not None and policy.reads_appraisal_progress(request.user):
             agencies, blocks = appraisal_progress(period)

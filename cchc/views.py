@@ -1,15 +1,29 @@
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.models import Block
 from accounts.policy import is_unit_member
 from accounts.selectors import user_access
-from assessment.policy import reads_block_overview, writable_window
-from assessment.selectors import assessments_progress, unit_assessments
+from assessment.policy import SELF, reads_block_overview, writable_window
+from assessment.selectors import (
+    appraiser_queue,
+    assessment_missing,
+    assessments_progress,
+    cycle_dashboard,
+    unit_assessments,
+)
+
+MISSING_SHOWN = 5
 
 
+# A visitor is sent to the published results, not to the login form. The view stays login-required (not
+# login_not_required), so that the second-factor middleware still stops a person who typed only the password.
+@login_required(login_url="public:results-index", redirect_field_name=None)
 def home(request):
-    """Each role's starting page: who they are and where their work is."""
+    """Each person's next step: the unit's assessments with what is missing, an appraiser's waiting grades,
+    Home Affairs' cycle."""
     access = user_access(request.user)
     context = {"access": access}
     if is_unit_member(request.user):
@@ -24,6 +38,27 @@ def home(request):
             }
             for a in assessments
         ]
+        # The assessment being filled in now: what still stops its submission (the first few, linked).
+        current = next((row for row in context["assessment_rows"] if row["round"] == SELF), None)
+        if current is not None:
+            missing = assessment_missing(current["assessment"])
+            current["missing"], current["missing_count"] = missing[:MISSING_SHOWN], len(missing)
+    queue = appraiser_queue(request.user)
+    if queue is not None:
+        context["queue"] = queue
+        context["queue_url"] = (
+            reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={queue.period.pk}"
+        )
+    cycle = cycle_dashboard(request.user)
+    if cycle is not None:
+        context["cycle"] = cycle
+        if cycle.period is not None:
+            context["queue_url"] = (
+                reverse("admin:assessment_score_changelist") + f"?assessment__period__id__exact={cycle.period.pk}"
+            )
+            context["assessments_url"] = (
+                reverse("admin:assessment_assessment_changelist") + f"?period__id__exact={cycle.period.pk}"
+            )
     if reads_block_overview(request.user):
         context["blocks"] = Block.objects.annotate(
             active_units=Count("units", filter=Q(units__active=True)),

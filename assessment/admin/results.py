@@ -33,6 +33,8 @@ from assessment.services.results import (
     adjustment_save,
     period_publish,
     period_results,
+    publish_blockers,
+    publish_preview,
 )
 from cchc.admin import TableImportExportAdmin
 
@@ -169,15 +171,30 @@ class PublicationAdmin(admin.ModelAdmin):
 
 
 class PublishForm(forms.Form):
-    decision_number = forms.CharField(label=_("Decision number"), max_length=100)
+    required_css_class = "required"  # the admin's bold label
+    decision_number = forms.CharField(
+        label=_("Decision number"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
     decision_date = forms.DateField(
-        label=_("Decision date"), widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+        label=_("Decision date"),
+        widget=forms.DateInput(attrs={"class": "vDateField", "placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
+        help_text=_("The date the decision was signed: the public pages show it."),
     )
     reason = forms.CharField(
         label=_("Reason (for a corrected version)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "class": "vLargeTextField"}),
     )
+
+    def __init__(self, *args, correction=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if correction:
+            reason = self.fields["reason"]
+            reason.required = True
+            reason.label = _("Reason for the corrected version")
+            reason.error_messages["required"] = gettext("Give the reason for this corrected version.")
 
 
 def results_urls(period_admin):
@@ -212,11 +229,14 @@ def results_urls(period_admin):
         return TemplateResponse(request, "admin/assessment/period/provisional.html", context)
 
     def publish(request, pk):
+        """The confirmation page: what will be frozen (blocks, units, averages, and for a new version what moves
+        against the last one), the decision, then a second click to publish."""
         if not may_publish(request.user):
             raise PermissionDenied
         period = get_object_or_404(Period, pk=pk)
-        form = PublishForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        form = PublishForm(request.POST or None, correction=period.publications.exists())
+        confirming = False
+        if request.method == "POST" and form.is_valid() and "confirm" in request.POST:
             try:
                 publication = period_publish(period=period, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
@@ -229,12 +249,22 @@ def results_urls(period_admin):
                     % {"period": period, "version": publication.version},
                 )
                 return redirect(reverse("public:results-period", args=[period.year]))
+        preview = publish_preview(period=period)  # after a publication the page is not shown: computed once
+        blocked = publish_blockers(preview)
+        if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+            confirming = not blocked
+            for message in blocked:
+                form.add_error(None, message)
         context = {
             **period_admin.admin_site.each_context(request),
             "opts": Period._meta,
             "title": gettext("Publish the results of %(period)s") % {"period": period},
             "period": period,
             "form": form,
+            "preview": preview,
+            "version": (preview.last.version if preview.last else 0) + 1,
+            "blocked": blocked,
+            "confirming": confirming,
             "published": list(period.publications.order_by("version")),
         }
         return TemplateResponse(request, "admin/assessment/period/publish.html", context)

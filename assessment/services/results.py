@@ -34,6 +34,13 @@ from assessment.models import (
     Score,
 )
 from assessment.policy import may_import_survey, may_publish
+from assessment.selectors import (
+    UnitChange,
+    UnitPosition,
+    published_figures,
+    published_positions,
+    unit_changes,
+)
 from assessment.sql import (
     POINTS,
     counted_filter,
@@ -193,10 +200,7 @@ def period_publish(
         .values_list("unit__name", flat=True)
     )
     if waiting:
-        raise ValidationError(
-            _("These units are not approved yet: %(units)s.") % {"units": ", ".join(waiting[:20])}
-            + (" …" if len(waiting) > 20 else "")
-        )
+        raise ValidationError(_waiting_message(waiting))
     if not decision_number.strip() or decision_date is None:
         raise ValidationError(_("Give the number and the date of the decision that publishes the results."))
     version = (period.publications.aggregate(last=Max("version"))["last"] or 0) + 1
@@ -205,6 +209,7 @@ def period_publish(
     results = period_results(period)
     if not results:
         raise ValidationError(_("The period has no assessment to publish."))
+    publication_new_check(period=period, results=results)
     now = timezone.now()
     publication = Publication.objects.create(
         period=period,
@@ -218,6 +223,102 @@ def period_publish(
     _freeze(publication, results)
     _mark_published(period, actor, now, publication)
     return publication
+
+
+def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
+    """Each unit's figures as a publication freezes them: its block, name, totals, index, rank and fields."""
+    titles = {code: title for rows in results for code, title in rows.fields}
+    return {
+        row.unit_id: (
+            rows.block.pk,
+            row.unit_name,
+            row.result.appraised,
+            row.result.survey,
+            row.result.bonus,
+            row.result.penalty,
+            row.result.total,
+            row.result.maximum,
+            row.result.index,
+            row.result.shown_index,
+            row.rank,
+            tuple(
+                (item.code, titles.get(item.code, ""), item.achieved, item.maximum, item.index)
+                for item in row.result.fields
+            ),
+        )
+        for rows in results
+        for row in rows.units
+    }
+
+
+def publication_new_check(*, period: Period, results: list[BlockRows]) -> None:
+    """A new version must differ from the last one: the same index, rank and field scores for every unit (and the
+    same names) is refused; Decimal comparison, so 22 and 22.00 are the same figure."""
+    last = period.publications.order_by("-version").first()
+    if last is None:
+        return
+    if published_figures(last) == _results_figures(results):
+        raise ValidationError(_unchanged_message(last))
+
+
+def _waiting_message(names: list[str]) -> str:
+    return _("These units are not approved yet: %(units)s.") % {"units": ", ".join(names[:20])} + (
+        " …" if len(names) > 20 else ""
+    )
+
+
+def _unchanged_message(last: Publication) -> str:
+    return _(
+        "Nothing has changed since version %(version)s (decision %(number)s): every unit has the same index, "
+        "rank and field scores. A new version is published only to correct the results."
+    ) % {"version": last.version, "number": last.decision_number}
+
+
+def publish_blockers(preview: "PublishPreview") -> list[str]:
+    """Why publishing now would be refused, in the service's own words (empty: it may go ahead)."""
+    blockers = []
+    if preview.waiting:
+        blockers.append(_waiting_message(preview.waiting))
+    if not preview.blocks:
+        blockers.append(_("The period has no assessment to publish."))
+    if preview.unchanged:
+        blockers.append(_unchanged_message(preview.last))
+    return blockers
+
+
+@dataclass
+class PublishPreview:
+    """What publishing now would freeze: each block with its units and average, and against the last version
+    the units whose index or rank changes."""
+
+    blocks: list[BlockRows]
+    last: Publication | None
+    changes: list[UnitChange]
+    waiting: list[str]
+    unchanged: bool
+
+    @property
+    def units(self) -> int:
+        return sum(len(rows.units) for rows in self.blocks)
+
+
+def publish_preview(*, period: Period) -> PublishPreview:
+    """The confirmation page's summary (reads only)."""
+    results = period_results(period)
+    waiting = sorted(
+        (row.unit_name for rows in results for row in rows.units if row.status not in PUBLISHABLE), key=str.lower
+    )
+    last = period.publications.order_by("-version").first()
+    changes, unchanged = [], False
+    if last is not None:
+        after = {
+            row.unit_id: UnitPosition(row.unit_code, row.unit_name, rows.block.name, row.result.shown_index, row.rank)
+            for rows in results
+            for row in rows.units
+        }
+        changes = unit_changes(published_positions(last), after)
+        unchanged = published_figures(last) == _results_figures(results)
+    return PublishPreview(results, last, changes, waiting, unchanged)
 
 
 def _freeze(publication: Publication, results: list[BlockRows]) -> None:

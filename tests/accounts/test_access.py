@@ -20,7 +20,6 @@ def nav_items(response) -> list[str]:
 @pytest.mark.parametrize(
     ("url", "login"),
     [
-        ("/", LOGIN),
         ("/accounts/password_change/", LOGIN),
         ("/admin/accounts/unit/", LOGIN),
         ("/admin/accounts/unit/import/", LOGIN),
@@ -31,6 +30,11 @@ def test_anonymous_users_are_sent_to_login(client, db, url, login):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{login}?next={url}"
+
+
+def test_an_anonymous_visitor_of_the_front_page_lands_on_the_published_results(client, db):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/results/"
 
 
 def test_the_login_page_is_open_and_in_vietnamese(client, db):
@@ -77,7 +81,7 @@ def test_logout_needs_post_and_returns_to_login(client, unit_staff):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert response["Location"] == LOGIN
-    assert client.get("/").status_code == 302
+    assert client.get("/")["Location"] == "/results/"
 
 
 def test_password_change(client, unit_staff):
@@ -160,8 +164,9 @@ def test_home_runs_a_fixed_number_of_queries(client, coordinator, departments, d
     for number in range(30):
         UnitFactory(code=f"so-{number}", block=departments)
     client.force_login(coordinator)
-    # session, user, second-factor device, memberships, blocks with their counts
-    with django_assert_num_queries(5):
+    # session, user, second-factor device, memberships, periods ready to publish, the current period (none here),
+    # blocks with their counts
+    with django_assert_num_queries(7):
         client.get("/")
 
 

@@ -381,6 +381,7 @@ def test_publishing_records_each_approved_units_move_once_and_touches_no_other_p
         for code in ["so-cong-thuong", "so-du-lich", "so-xay-dung", "so-y-te"]
     ]
     # A corrected version changes no state: the units are published already, nothing is recorded again.
+    set_scores(Assessment.objects.get(period=graded_period, unit__code="so-y-te"), {"2.2": D("5")})
     publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Đính chính")
     assert AssessmentEvent.objects.filter(assessment__period=graded_period).count() == 4
     assert list(Assessment.objects.filter(period=other).values_list("status", flat=True)) == ["approved"]

@@ -255,7 +255,11 @@ def test_publishing_from_the_admin(client, graded_period, coordinator, council_m
         "decision_number": ["Trường này là bắt buộc."],
         "decision_date": ["Nhập một ngày hợp lệ."],
     }
+    # The first click shows the confirmation; nothing is published until the second.
     response = client.post(url, {"decision_number": "1234/QĐ-UBND", "decision_date": "05/04/2024"})
+    assert response.status_code == 200 and response.context["confirming"] is True
+    assert not Publication.objects.exists()
+    response = client.post(url, {"decision_number": "1234/QĐ-UBND", "decision_date": "05/04/2024", "confirm": "1"})
     assert response.status_code == 302 and response["Location"] == "/results/2023/"
     publication = Publication.objects.get()
     assert (publication.version, str(publication.decision_date), publication.published_by) == (
@@ -264,7 +268,7 @@ def test_publishing_from_the_admin(client, graded_period, coordinator, council_m
         coordinator,
     )
     response = client.post(url, {"decision_number": "1300/QĐ-UBND", "decision_date": "20/04/2024"})
-    assert [str(m) for m in response.context["form"].non_field_errors()] == ["Nhập lý do của phiên bản đính chính này."]
+    assert response.context["form"].errors == {"reason": ["Nhập lý do của phiên bản đính chính này."]}
     change = client.get(reverse("admin:assessment_period_change", args=[graded_period.pk])).content.decode()
     assert 'data-testid="period-publications"' in change and "1234/QĐ-UBND, 05/04/2024" in change
 
@@ -338,7 +342,12 @@ def test_a_correction_after_publication_goes_through_the_council_and_a_new_versi
     assert "61,85%" in public and "80,37%" not in public
     response = client.post(
         reverse("admin:assessment_period_publish", args=[graded_period.pk]),
-        {"decision_number": "1300/QĐ-UBND", "decision_date": "20/04/2024", "reason": "Điều chỉnh tiêu chí 2.2"},
+        {
+            "decision_number": "1300/QĐ-UBND",
+            "decision_date": "20/04/2024",
+            "reason": "Điều chỉnh tiêu chí 2.2",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 302
     public = client.get(reverse("public:results-unit", args=[2023, "so-y-te"])).content.decode()

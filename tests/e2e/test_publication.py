@@ -17,9 +17,15 @@ def test_the_coordinator_publishes_and_the_public_reads_the_ranking(browser, liv
     expect(admin.get_by_test_id("provisional-departments")).to_contain_text("bình quân khối 83,76%")
     admin.screenshot(path=str(screenshot_dir / "results-provisional.png"), full_page=True)
     admin.get_by_test_id("publish-link").first.click()
+    expect(admin.get_by_test_id("publish-blocks").locator("tbody tr")).to_have_text(["Khối Sở, ban, ngành483,76%"])
     admin.get_by_label("Số quyết định").fill("1234/QĐ-UBND")
     admin.get_by_label("Ngày quyết định").fill("05/04/2024")
     admin.get_by_test_id("publish").click()
+    expect(admin.get_by_test_id("publish-confirm")).to_contain_text(
+        "Phiên bản 1 sẽ được công bố theo Quyết định số 1234/QĐ-UBND ngày 05/04/2024"
+    )
+    assert not Publication.objects.exists()
+    admin.get_by_test_id("publish-confirm-button").click()
     admin.wait_for_url("**/results/2023/")
     assert Publication.objects.get().decision_number == "1234/QĐ-UBND"
 
@@ -51,3 +57,44 @@ def test_the_coordinator_publishes_and_the_public_reads_the_ranking(browser, liv
     expect(public.get_by_test_id("field-profile").locator("svg.cchc-chart-wide")).to_be_visible()
     public.screenshot(path=str(screenshot_dir / "results-public-unit.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.usefixtures("graded_period")
+def test_the_confirmation_of_a_corrected_version(browser, live_server, coordinator, screenshot_dir):
+    """The confirmation page lists what a new version moves (screenshots at 1366×900 and on a 390×844 phone);
+    the earlier version's public page then says it was replaced."""
+    from decimal import Decimal
+
+    from assessment.models import Assessment
+    from tests.assessment.conftest import publish, set_scores
+
+    period = Period.objects.get(year=2023)
+    publish(period, coordinator)
+    set_scores(Assessment.objects.get(period=period, unit__code="so-y-te"), {"2.2": Decimal("5")})
+    admin = session(browser, live_server, "noivu", admin=True)
+    for width, height in ((1366, 900), (390, 844)):
+        admin.set_viewport_size({"width": width, "height": height})
+        admin.goto(f"/admin/assessment/period/{period.pk}/publish/")
+        expect(admin.get_by_test_id("publish-changes")).to_contain_text("Sở Y tế")
+        expect(admin.get_by_test_id("publish-changes")).to_contain_text("61,85% → 80,37%")
+        admin.screenshot(path=str(screenshot_dir / f"publish-confirmation-{width}.png"), full_page=True)
+        # The form fits the screen: no field runs past the right edge.
+        for name in ("decision_number", "decision_date", "reason"):
+            box = admin.locator(f"[name={name}]").bounding_box()
+            assert box["x"] + box["width"] <= width, name
+    admin.get_by_label("Số quyết định").fill("1300/QĐ-UBND")
+    admin.get_by_label("Ngày quyết định").fill("20/04/2024")
+    admin.get_by_label("Lý do đính chính").fill("Điều chỉnh tiêu chí 2.2")
+    admin.get_by_test_id("publish").click()
+    expect(admin.get_by_test_id("publish-confirm")).to_contain_text("Lý do đính chính: Điều chỉnh tiêu chí 2.2")
+    admin.screenshot(path=str(screenshot_dir / "publish-confirm-step-390.png"), full_page=True)
+    admin.get_by_test_id("publish-confirm-button").click()
+    admin.wait_for_url("**/results/2023/")
+    assert Publication.objects.filter(period=period).count() == 2
+    admin.goto("/results/2023/?version=1")
+    expect(admin.get_by_test_id("replaced")).to_contain_text(
+        "Phiên bản này đã được thay thế bằng phiên bản 2 (Quyết định số 1300/QĐ-UBND ngày 20/04/2024)."
+    )
+    admin.set_viewport_size({"width": 1366, "height": 900})
+    admin.screenshot(path=str(screenshot_dir / "results-replaced-version.png"), full_page=True)
+    admin.context.close()
