@@ -5,7 +5,7 @@ from accounts.models import Block
 from accounts.policy import is_unit_member
 from accounts.selectors import user_access
 from assessment.policy import reads_block_overview, writable_window
-from assessment.selectors import assessments_progress, unit_assessments
+from assessment.selectors.portal import assessments_progress, unit_assessments
 
 
 def home(request):

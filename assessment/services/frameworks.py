@@ -16,12 +16,16 @@ from assessment.models import (
     Criterion,
     Framework,
     FrameworkState,
-    Method,
     Period,
     PeriodBlock,
     Score,
 )
-from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
+from assessment.selectors.frameworks import (
+    framework_is_in_use,
+    framework_leaves_with_agency,
+    framework_nodes,
+    units_taking_part,
+)
 from assessment.tree import Node, group_maxima, tree_problems
 
 SCORE_BATCH = 20_000
@@ -269,32 +273,6 @@ def criteria_tree_replace(
     return summary
 
 
-def _leaves_with_agency(framework_id: int) -> list[tuple[int, object, int | None]]:
-    """Each leaf with its maximum and its appraising agency: its own, else its nearest ancestor's.
-
-    Survey leaves have none: their points come from the survey import of Home Affairs.
-    """
-    rows = list(
-        Criterion.objects.filter(framework_id=framework_id).values_list(
-            "id", "code", "method", "max_points", "appraising_agency_id"
-        )
-    )
-    agency_by_code = {code: agency for _id, code, _method, _max, agency in rows}
-
-    def agency_of(code):
-        while code is not None:
-            if agency_by_code.get(code):
-                return agency_by_code[code]
-            code = code.rsplit(".", 1)[0] if "." in code else None
-        return None
-
-    return [
-        (criterion_id, max_points, None if method == Method.SURVEY else agency_of(code))
-        for criterion_id, code, method, max_points, _agency in rows
-        if method
-    ]
-
-
 @dataclass(frozen=True)
 class OpenResult:
     assessments_created: int
@@ -407,7 +385,7 @@ def period_open(*, period: Period, units=None, actor=None) -> OpenResult:
 
     leaves: dict[int, list[tuple[int, object, int | None]]] = {}
     for framework_id in set(frameworks.values()):
-        leaves[framework_id] = _leaves_with_agency(framework_id)
+        leaves[framework_id] = framework_leaves_with_agency(framework_id)
     # Assessments whose rows are not all there yet (all the new ones; old ones only after an interruption).
     incomplete = (
         Assessment.objects.filter(period=period, unit_id__in=candidates)

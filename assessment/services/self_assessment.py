@@ -15,7 +15,7 @@ from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErro
 from assessment.files import check_upload
 from assessment.models import Assessment, AssessmentStatus, ChangeReason, DocumentKind, Method, Score
 from assessment.policy import explanation_window, is_head, is_member, self_assessment_window
-from assessment.selectors import assessment_missing
+from assessment.selectors.portal import assessment_missing
 from assessment.services.evidence import document_store
 from assessment.workflow import transition
 
