@@ -99,7 +99,7 @@ def _framework_state_set(framework: Framework, state: str, actor, action: Govern
 
 
 @transaction.atomic
-def framework_activate(*, framework: Framework, actor=None) -> Framework:
+def framework_activate(*, framework: Framework, actor) -> Framework:
     """A draft becomes usable by periods once its whole tree is valid (logged; ``actor`` None is a command)."""
     framework = _locked_framework(framework)
     if framework.state == FrameworkState.ACTIVE:
@@ -109,7 +109,7 @@ def framework_activate(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_back_to_draft(*, framework: Framework, actor=None) -> Framework:
+def framework_back_to_draft(*, framework: Framework, actor) -> Framework:
     """An active framework that no period uses may be edited again."""
     framework = _locked_framework(framework)
     if framework_is_in_use(framework):
@@ -123,7 +123,7 @@ def framework_back_to_draft(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_archive(*, framework: Framework, actor=None) -> Framework:
+def framework_archive(*, framework: Framework, actor) -> Framework:
     """An archived framework is kept for the record and can no longer be chosen for a period."""
     framework = _locked_framework(framework)
     if framework.state == FrameworkState.ARCHIVED:
@@ -132,7 +132,7 @@ def framework_archive(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_copy(*, framework: Framework, actor=None) -> Framework:
+def framework_copy(*, framework: Framework, actor) -> Framework:
     """An editable draft copy of a framework and its whole tree, as the next version."""
     latest = Framework.objects.filter(block=framework.block, name=framework.name).order_by("-version").first().version
     copy = Framework.objects.create(
@@ -356,7 +356,7 @@ def period_save(*, period: Period, actor, blocks: list[tuple[int, int]] | None =
 
 
 @transaction.atomic
-def period_open(*, period: Period, units=None, actor=None) -> OpenResult:
+def period_open(*, period: Period, actor, units=None) -> OpenResult:
     """Create one assessment per participating unit and one empty score row per leaf (idempotent, set-based).
 
     ``units`` defaults to the units of the period's blocks that existed at the end of the year; opening
