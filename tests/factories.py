@@ -151,7 +151,8 @@ def _calendar(today=None) -> dict:
 
 
 class PeriodFactory(factory.django.DjangoModelFactory):
-    """A period whose self-assessment is open today (ten days each side)."""
+    """A period whose self-assessment is open today (ten days each side); years count up from 2024 across a run,
+    so pass ``year=`` when a test compares years."""
 
     class Meta:
         model = "assessment.Period"

@@ -25,7 +25,7 @@ from tests.factories import AssessmentFactory, DocumentFactory, EvidenceFactory,
 @pytest.fixture
 def answered(finance):
     """Finance's assessment with 1.1 self-scored 2 (no evidence yet) and 1.2 marked not applicable; 2.1 blank."""
-    assessment = AssessmentFactory(unit=finance)
+    assessment = AssessmentFactory(unit=finance, period=PeriodFactory(year=2024))
     Score.objects.filter(assessment=assessment, criterion__code="1.1").update(self_points=Decimal("2"))
     Score.objects.filter(assessment=assessment, criterion__code="1.2").update(is_na=True, na_reason="Không phát sinh")
     return assessment
