@@ -57,9 +57,7 @@ def _role_changes(role, unit) -> dict:
 
 
 @transaction.atomic
-def membership_grant(
-    *, user: User, role: Role | str, unit: Unit | None = None, actor: User | None = None
-) -> Membership:
+def membership_grant(*, user: User, role: Role | str, unit: Unit | None = None, actor: User | None) -> Membership:
     """Give ``user`` a role (checked: the unit matches the role, one unit per unit member); logged with its giver."""
     membership = Membership(user=user, role=role, unit=unit)
     membership.full_clean()
@@ -76,7 +74,7 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_revoke(*, user: User, role: Role | str, actor: User | None = None) -> None:
+def membership_revoke(*, user: User, role: Role | str, actor: User | None) -> None:
     """Take a role away from ``user``; logged with who took it (nothing is logged when there was none)."""
     membership = (
         Membership.objects.select_for_update(of=("self",)).filter(user=user, role=role).select_related("unit").first()

@@ -58,7 +58,7 @@ def _framework(block: Block) -> Framework:
         if not outcome.ok:
             raise ValueError("; ".join(str(problem) for problem in outcome.problems))
     if framework.state == Framework.State.DRAFT:
-        framework_activate(framework=framework)
+        framework_activate(framework=framework, actor=None)
     return framework
 
 
@@ -111,7 +111,7 @@ def _appraised_year() -> Period | None:
     )
     for block in Block.objects.filter(code__in=FRAMEWORK_NAMES):
         PeriodBlock.objects.create(period=period, block=block, framework=_framework(block))
-    period_open(period=period)
+    period_open(period=period, actor=None)
     coordinator = User.objects.get(username="noivu")
     appraisers = {
         membership.unit_id: membership.user
@@ -195,5 +195,5 @@ def demo_load() -> Period:
     )
     for block in Block.objects.filter(code__in=FRAMEWORK_NAMES):
         PeriodBlock.objects.get_or_create(period=period, block=block, defaults={"framework": _framework(block)})
-    period_open(period=period)
+    period_open(period=period, actor=None)
     return period

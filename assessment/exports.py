@@ -17,7 +17,7 @@ from assessment import charts
 from assessment.formatting import decimal2
 from assessment.models import PublicationFile
 from assessment.scoring import shown
-from assessment.selectors import previous_year, publication_tables
+from assessment.selectors.results import previous_year, publication_tables
 from cchc.spreadsheets import csv_bytes, xlsx_append
 
 SCHEMA_VERSION = 1

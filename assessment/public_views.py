@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from assessment import charts
 from assessment.exports import FORMATS, file_name, publication_file
 from assessment.models import PublishedUnit
-from assessment.selectors import (
+from assessment.selectors.results import (
     latest_publications,
     previous_year,
     publication_for,

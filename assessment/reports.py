@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessment.models import AssessmentStatus, Criterion, Score
-from assessment.selectors import assessments_progress
+from assessment.selectors.portal import assessments_progress
 
 
 def self_assessment_pdf(assessment) -> bytes:

@@ -32,7 +32,7 @@ def scored_points_expression() -> Case:
     (blank 0) on a survey leaf.
 
     Python twin: scoring.final_points for appraisal leaves and the survey points of scoring.unit_result
-    (None counts 0), as selectors.lost_points reads them.
+    (None counts 0), as selectors.results.lost_points reads them.
     """
     return Case(
         When(criterion__method=Method.SURVEY, then=Coalesce("survey_points", _zero(), output_field=POINTS)),
@@ -56,7 +56,7 @@ def lost_points_expression() -> Round:
 
     Rounded to the 2 places: exact already in PostgreSQL; SQLite subtracts in floating point (1.97 − 1.91 gave
     0.0600000000000001), which put wrong values and a wrong order of ties into the weakest leaves.
-    Python twin: selectors.lost_points (LostPoints.lost of each leaf row).
+    Python twin: selectors.results.lost_points (LostPoints.lost of each leaf row).
     """
     difference = ExpressionWrapper(F("criterion__max_points") - scored_points_expression(), output_field=POINTS)
     return Round(difference, 2, output_field=POINTS)
@@ -65,6 +65,7 @@ def lost_points_expression() -> Round:
 def weakest_position_window(lost: str = "lost") -> Window:
     """A leaf's place among its unit's losses (1 = lost the most; ties in framework order).
 
-    Python twin: selectors.lost_points' leaf rows, sorted by lost points (most first), stable on framework order.
+    Python twin: selectors.results.lost_points' leaf rows, sorted by lost points (most first), stable on framework
+    order.
     """
     return Window(RowNumber(), partition_by=[F("assessment_id")], order_by=[F(lost).desc(), F("criterion__order")])

@@ -35,18 +35,17 @@ from assessment.policy import (
     writable_window,
 )
 from assessment.reports import self_assessment_pdf
-from assessment.selectors import (
+from assessment.selectors.portal import (
     assessment_fields,
     assessment_missing,
+    assessment_page,
     assessments_progress,
-    documents_visible_to,
     field_rows,
-    lost_points,
-    scores_visible_to,
     unit_assessments,
     unit_documents,
-    unit_published_result,
 )
+from assessment.selectors.results import lost_points, unit_published_result
+from assessment.selectors.visibility import documents_visible_to, scores_visible_to
 from assessment.services import (
     assessment_submit,
     assessment_submit_explanation,
@@ -92,12 +91,8 @@ def _field_forms(assessment, rows, round_, data=None):
 
 
 def _render_detail(request, assessment, field_code, forms=None, conflicts=None, status=200):
-    fields = assessment_fields(assessment)
-    codes = [field.code for field in fields]
-    if field_code not in codes:
-        field_code = codes[0] if codes else None
-    round_, window = writable_window(assessment)
-    rows = field_rows(assessment, field_code) if field_code else []
+    page = assessment_page(assessment, user=request.user, field_code=field_code)
+    rows, round_ = page.rows, page.round
     if forms is None:
         forms = _field_forms(assessment, rows, round_)
     conflicting = {conflict.score_id: conflict for conflict in conflicts or []}
@@ -106,19 +101,18 @@ def _render_detail(request, assessment, field_code, forms=None, conflicts=None, 
         criterion.conflict = conflicting.get(criterion.score.pk) if criterion.score else None
     context = {
         "assessment": assessment,
-        "fields": fields,
-        "field_code": field_code,
-        "current": next((field for field in fields if field.code == field_code), None),
+        "fields": page.fields,
+        "field_code": page.field_code,
+        "current": page.current,
         "rows": rows,
         "round": round_,
-        "window": window,
+        "window": page.window,
         "conflicts": conflicts or [],
-        "documents": unit_documents(assessment.unit_id) if round_ else [],
+        "documents": page.documents,
         "section_form_id": SECTION_FORM_ID,
         "evidence_form": EvidenceForm(),
-        "show_appraisal": assessment.status
-        not in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.UNDER_APPRAISAL),
-        "is_head": is_head(request.user, assessment),
+        "show_appraisal": page.show_appraisal,
+        "is_head": page.is_head,
         "error_summary": _error_summary(rows) if status == 400 else [],
     }
     return render(request, "assessment/assessment_detail.html", context, status=status)

@@ -36,7 +36,7 @@ class CchcAdminSite(admin.AdminSite):
         """The admin's front page starts with the progress of the current period, with links to the queues."""
         from assessment import policy
         from assessment.models import Period
-        from assessment.selectors import appraisal_progress, periods_ready_to_publish
+        from assessment.selectors.appraisal import appraisal_progress, periods_ready_to_publish
 
         context = dict(extra_context or {})
         if policy.may_publish(request.user):

@@ -7,13 +7,8 @@ from accounts.models import Block
 from accounts.policy import is_unit_member
 from accounts.selectors import user_access
 from assessment.policy import SELF, reads_block_overview, writable_window
-from assessment.selectors import (
-    appraiser_queue,
-    assessment_missing,
-    assessments_progress,
-    cycle_dashboard,
-    unit_assessments,
-)
+from assessment.selectors.appraisal import appraiser_queue, cycle_dashboard
+from assessment.selectors.portal import assessment_missing, assessments_progress, unit_assessments
 
 MISSING_SHOWN = 5
 

@@ -91,7 +91,7 @@ def ba_dinh(districts):
 def make_user(username, *roles, **fields):
     user = UserFactory(username=username, **fields)
     for role, unit in roles:
-        membership_grant(user=user, role=role, unit=unit)
+        membership_grant(user=user, role=role, unit=unit, actor=None)
     user.refresh_from_db()
     return user
 

@@ -93,7 +93,7 @@ def test_the_cycle_finder_finds_a_circle_and_passes_a_tree():
 def test_the_graph_reads_the_imports_of_the_project():
     edges = graph()
     assert "assessment.policy" in edges["assessment.workflow"]
-    assert "assessment.selectors" in edges["assessment.services.self_assessment"]
+    assert "assessment.selectors.portal" in edges["assessment.services.self_assessment"]
     assert "accounts.selectors" in edges["assessment.policy"]
     assert "assessment.services" in edges["assessment.resources"]  # imported inside a method: counted too
     # importing a module of a package runs the package first; a module's own packages are not counted
@@ -101,7 +101,24 @@ def test_the_graph_reads_the_imports_of_the_project():
     assert "assessment.services" not in edges["assessment.services.appraisal"]
 
 
-@pytest.mark.parametrize("name", ["assessment.selectors", "assessment.policy", "accounts.selectors"])
+SELECTORS = [
+    "assessment.selectors.appraisal",
+    "assessment.selectors.audit",
+    "assessment.selectors.frameworks",
+    "assessment.selectors.portal",
+    "assessment.selectors.results",
+    "assessment.selectors.visibility",
+]
+
+
+def test_the_selectors_are_split_by_face_and_the_package_re_exports_nothing():
+    modules = project_modules()
+    assert sorted(name for name in modules if name.startswith("assessment.selectors.")) == SELECTORS
+    package = ast.parse(modules["assessment.selectors"].read_text(encoding="utf-8"))
+    assert [type(node).__name__ for node in package.body] == ["Expr"]  # its docstring only
+
+
+@pytest.mark.parametrize("name", [*SELECTORS, "assessment.policy", "accounts.selectors"])
 def test_selectors_and_the_policy_import_no_service(name):
     modules = project_modules()
     assert name in modules

@@ -23,7 +23,7 @@ JUDGES = {
     "accounts/policy.py",
     "accounts/selectors.py",
     "assessment/policy.py",
-    "assessment/selectors.py",
+    "assessment/selectors/visibility.py",
 }
 ROLE_FLAGS = {
     "is_coordinator",

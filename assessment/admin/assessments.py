@@ -1,7 +1,5 @@
 """One unit's assessment in the admin: the grading page, the rounds (Home Affairs), the audit trail."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from assessment.admin.scores import saved_grade
 from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
-from assessment.models import Assessment, AssessmentEvent, ChangeReason, Evidence, Method, Score
+from assessment.models import Assessment, Method, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal, may_manage_rounds
-from assessment.selectors import assessments_visible_to, grading_rows
+from assessment.selectors.appraisal import grading_rows
+from assessment.selectors.audit import assessment_audit
+from assessment.selectors.visibility import assessments_visible_to
 from assessment.services import (
     GradeInput,
     assessment_approve,
@@ -401,99 +401,14 @@ class AssessmentAdmin(admin.ModelAdmin):
     def audit_view(self, request, pk):
         """Every transition, every change of a score and every evidence added or removed, newest first."""
         assessment = self._get(request, pk)
-        events = list(AssessmentEvent.objects.filter(assessment=assessment).select_related("actor"))
-        history = list(
-            Score.history.filter(assessment_id=assessment.pk)
-            .select_related("history_user", "criterion", "agency")
-            .order_by("id", "history_date", "history_id")
-        )
-        changes = _score_changes(history)
-        evidence = list(
-            Evidence.history.filter(score__assessment_id=assessment.pk)
-            .select_related("history_user", "document", "score__criterion")
-            .order_by("-history_date")
-        )
+        trail = assessment_audit(assessment)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": gettext("Audit trail of %(unit)s") % {"unit": assessment.unit},
             "assessment": assessment,
-            "events": sorted(events, key=lambda event: event.at, reverse=True),
-            "changes": sorted(changes, key=lambda change: change["at"], reverse=True),
-            "evidence": evidence,
+            "events": trail.events,
+            "changes": trail.changes,
+            "evidence": trail.evidence,
         }
         return TemplateResponse(request, "admin/assessment/assessment/audit.html", context)
-
-
-AUDITED = [
-    "declared_value",
-    "self_points",
-    "is_na",
-    "na_reason",
-    "appraised_points",
-    "appraised_comment",
-    "na_confirmed",
-    "reappraised_points",
-    "reappraised_comment",
-    "council_points",
-    "council_reason",
-    "agency",
-    "explanation",
-]
-
-
-def _shown(value):
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, Decimal):
-        from django.utils.formats import number_format
-
-        return number_format(value, 2)
-    return str(value)
-
-
-# The history's change reasons shown by name; any other (the survey import, a reassignment's reason) as written.
-REASONS = {
-    reason: reason.label
-    for reason in (
-        ChangeReason.SELF_ASSESSMENT,
-        ChangeReason.EXPLANATION,
-        ChangeReason.APPRAISAL,
-        ChangeReason.APPRAISAL_ROUND_2,
-        ChangeReason.COUNCIL,
-    )
-}
-
-
-def _score_changes(history) -> list[dict]:
-    """old → new for every audited field of every historical record, in one pass."""
-    from assessment.models import Score as ScoreModel
-
-    labels = {name: ScoreModel._meta.get_field(name).verbose_name for name in AUDITED}
-    previous = {}
-    changes = []
-    for record in history:
-        before = previous.get(record.id)
-        for name in AUDITED:
-            attname = f"{name}_id" if name == "agency" else name
-            new = getattr(record, attname)
-            old = getattr(before, attname) if before is not None else None
-            if before is None and new in (None, "", False):
-                continue
-            if before is not None and old == new:
-                continue
-            changes.append(
-                {
-                    "at": record.history_date,
-                    "user": record.history_user,
-                    "code": record.criterion.code if record.criterion_id else "",
-                    "field": labels[name],
-                    "old": _shown(old) if name != "agency" else str(before.agency if before and old else "—"),
-                    "new": _shown(new) if name != "agency" else str(record.agency if new else "—"),
-                    "reason": str(REASONS.get(record.history_change_reason, record.history_change_reason or "")),
-                }
-            )
-        previous[record.id] = record
-    return changes

@@ -26,12 +26,8 @@ from assessment.models import (
 )
 from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import CriterionResource
-from assessment.selectors import (
-    framework_is_in_use,
-    framework_totals,
-    framework_tree,
-    period_progress,
-)
+from assessment.selectors.appraisal import period_progress
+from assessment.selectors.frameworks import framework_is_in_use, framework_totals, framework_tree
 from assessment.services import (
     framework_activate,
     framework_archive,

@@ -25,7 +25,7 @@ from assessment.models import (
 )
 from assessment.policy import may_publish, reads_provisional_results
 from assessment.resources import EarlierResultResource, SurveyResource
-from assessment.selectors import results_visible_to
+from assessment.selectors.visibility import results_visible_to
 from assessment.services.results import (
     PUBLISHABLE,
     adjustment_check,

@@ -21,7 +21,7 @@ from assessment.exceptions import Conflict, ConflictError, ScoreErrors
 from assessment.models import Criterion, Evidence, FrameworkState, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, explained_filter, grade_refusal
 from assessment.resources import GradeResource
-from assessment.selectors import scores_for_appraisal
+from assessment.selectors.appraisal import scores_for_appraisal
 from assessment.services import GradeInput, scores_grade
 from assessment.services.appraisal import grade_problems
 from cchc.admin import TableImportExportAdmin

@@ -16,12 +16,16 @@ from assessment.models import (
     Criterion,
     Framework,
     FrameworkState,
-    Method,
     Period,
     PeriodBlock,
     Score,
 )
-from assessment.selectors import framework_is_in_use, framework_nodes, units_taking_part
+from assessment.selectors.frameworks import (
+    framework_is_in_use,
+    framework_leaves_with_agency,
+    framework_nodes,
+    units_taking_part,
+)
 from assessment.tree import Node, group_maxima, tree_problems
 
 SCORE_BATCH = 20_000
@@ -95,7 +99,7 @@ def _framework_state_set(framework: Framework, state: str, actor, action: Govern
 
 
 @transaction.atomic
-def framework_activate(*, framework: Framework, actor=None) -> Framework:
+def framework_activate(*, framework: Framework, actor) -> Framework:
     """A draft becomes usable by periods once its whole tree is valid (logged; ``actor`` None is a command)."""
     framework = _locked_framework(framework)
     if framework.state == FrameworkState.ACTIVE:
@@ -105,7 +109,7 @@ def framework_activate(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_back_to_draft(*, framework: Framework, actor=None) -> Framework:
+def framework_back_to_draft(*, framework: Framework, actor) -> Framework:
     """An active framework that no period uses may be edited again."""
     framework = _locked_framework(framework)
     if framework_is_in_use(framework):
@@ -119,7 +123,7 @@ def framework_back_to_draft(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_archive(*, framework: Framework, actor=None) -> Framework:
+def framework_archive(*, framework: Framework, actor) -> Framework:
     """An archived framework is kept for the record and can no longer be chosen for a period."""
     framework = _locked_framework(framework)
     if framework.state == FrameworkState.ARCHIVED:
@@ -128,7 +132,7 @@ def framework_archive(*, framework: Framework, actor=None) -> Framework:
 
 
 @transaction.atomic
-def framework_copy(*, framework: Framework, actor=None) -> Framework:
+def framework_copy(*, framework: Framework, actor) -> Framework:
     """An editable draft copy of a framework and its whole tree, as the next version."""
     latest = Framework.objects.filter(block=framework.block, name=framework.name).order_by("-version").first().version
     copy = Framework.objects.create(
@@ -269,32 +273,6 @@ def criteria_tree_replace(
     return summary
 
 
-def _leaves_with_agency(framework_id: int) -> list[tuple[int, object, int | None]]:
-    """Each leaf with its maximum and its appraising agency: its own, else its nearest ancestor's.
-
-    Survey leaves have none: their points come from the survey import of Home Affairs.
-    """
-    rows = list(
-        Criterion.objects.filter(framework_id=framework_id).values_list(
-            "id", "code", "method", "max_points", "appraising_agency_id"
-        )
-    )
-    agency_by_code = {code: agency for _id, code, _method, _max, agency in rows}
-
-    def agency_of(code):
-        while code is not None:
-            if agency_by_code.get(code):
-                return agency_by_code[code]
-            code = code.rsplit(".", 1)[0] if "." in code else None
-        return None
-
-    return [
-        (criterion_id, max_points, None if method == Method.SURVEY else agency_of(code))
-        for criterion_id, code, method, max_points, _agency in rows
-        if method
-    ]
-
-
 @dataclass(frozen=True)
 class OpenResult:
     assessments_created: int
@@ -378,7 +356,7 @@ def period_save(*, period: Period, actor, blocks: list[tuple[int, int]] | None =
 
 
 @transaction.atomic
-def period_open(*, period: Period, units=None, actor=None) -> OpenResult:
+def period_open(*, period: Period, actor, units=None) -> OpenResult:
     """Create one assessment per participating unit and one empty score row per leaf (idempotent, set-based).
 
     ``units`` defaults to the units of the period's blocks that existed at the end of the year; opening
@@ -407,7 +385,7 @@ def period_open(*, period: Period, units=None, actor=None) -> OpenResult:
 
     leaves: dict[int, list[tuple[int, object, int | None]]] = {}
     for framework_id in set(frameworks.values()):
-        leaves[framework_id] = _leaves_with_agency(framework_id)
+        leaves[framework_id] = framework_leaves_with_agency(framework_id)
     # Assessments whose rows are not all there yet (all the new ones; old ones only after an interruption).
     incomplete = (
         Assessment.objects.filter(period=period, unit_id__in=candidates)

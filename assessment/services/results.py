@@ -34,7 +34,7 @@ from assessment.models import (
     Score,
 )
 from assessment.policy import may_import_survey, may_publish
-from assessment.selectors import (
+from assessment.selectors.results import (
     UnitChange,
     UnitPosition,
     published_figures,

@@ -23,7 +23,7 @@ from assessment.models import (
     Score,
 )
 from assessment.policy import explanation_window, is_head, is_member, may_write_difficulties, self_assessment_window
-from assessment.selectors import assessment_missing
+from assessment.selectors.portal import assessment_missing
 from assessment.services.evidence import document_store
 from assessment.workflow import transition
 

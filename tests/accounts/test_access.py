@@ -129,7 +129,7 @@ def test_each_role_sees_its_own_navigation(client, request, who, expected_nav, a
 def test_an_officer_with_two_roles_sees_both(client, home_affairs, appraiser):
     from accounts.services import membership_grant
 
-    membership_grant(user=appraiser, role=Role.UNIT_STAFF, unit=home_affairs)
+    membership_grant(user=appraiser, role=Role.UNIT_STAFF, unit=home_affairs, actor=None)
     client.force_login(appraiser)
     response = client.get("/")
     assert nav_items(response) == ["nav-assessments", "nav-unit", "nav-admin", "nav-results"]

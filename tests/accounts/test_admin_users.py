@@ -119,7 +119,7 @@ def test_user_list_runs_a_fixed_number_of_queries(client, coordinator, finance, 
     from tests.factories import UserFactory
 
     for number in range(25):
-        membership_grant(user=UserFactory(username=f"u{number}"), role=Role.UNIT_STAFF, unit=finance)
+        membership_grant(user=UserFactory(username=f"u{number}"), role=Role.UNIT_STAFF, unit=finance, actor=None)
     client.force_login(coordinator)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("admin:accounts_user_changelist"))

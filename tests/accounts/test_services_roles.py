@@ -17,7 +17,7 @@ def group_names(user):
 
 def test_an_appraiser_becomes_staff_in_the_appraisers_group(home_affairs):
     user = UserFactory(username="a")
-    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs)
+    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs, actor=None)
     user.refresh_from_db()
     assert user.is_staff is True
     assert group_names(user) == ["Thẩm định viên"]
@@ -25,9 +25,9 @@ def test_an_appraiser_becomes_staff_in_the_appraisers_group(home_affairs):
 
 def test_revoking_the_last_admin_role_removes_staff_and_group(home_affairs):
     user = UserFactory(username="a")
-    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs)
-    membership_grant(user=user, role=Role.UNIT_STAFF, unit=home_affairs)
-    membership_revoke(user=user, role=Role.APPRAISER)
+    membership_grant(user=user, role=Role.APPRAISER, unit=home_affairs, actor=None)
+    membership_grant(user=user, role=Role.UNIT_STAFF, unit=home_affairs, actor=None)
+    membership_revoke(user=user, role=Role.APPRAISER, actor=None)
     user.refresh_from_db()
     assert (user.is_staff, group_names(user)) == (False, [])
     assert list(user.memberships.values_list("role", flat=True)) == [Role.UNIT_STAFF]
@@ -35,16 +35,16 @@ def test_revoking_the_last_admin_role_removes_staff_and_group(home_affairs):
 
 def test_unit_roles_give_no_admin_access(finance):
     user = UserFactory(username="a")
-    membership_grant(user=user, role=Role.UNIT_HEAD, unit=finance)
+    membership_grant(user=user, role=Role.UNIT_HEAD, unit=finance, actor=None)
     user.refresh_from_db()
     assert (user.is_staff, group_names(user)) == (False, [])
 
 
 def test_a_user_is_member_of_one_unit_only(finance, ba_dinh):
     user = UserFactory(username="a")
-    membership_grant(user=user, role=Role.UNIT_STAFF, unit=finance)
+    membership_grant(user=user, role=Role.UNIT_STAFF, unit=finance, actor=None)
     with pytest.raises(ValidationError) as error:
-        membership_grant(user=user, role=Role.UNIT_HEAD, unit=ba_dinh)
+        membership_grant(user=user, role=Role.UNIT_HEAD, unit=ba_dinh, actor=None)
     assert error.value.messages == ["Mỗi người dùng chỉ là cán bộ hoặc lãnh đạo của một đơn vị."]
     assert Membership.objects.filter(user=user).count() == 1
 
@@ -58,7 +58,7 @@ def test_the_database_refuses_a_second_unit_too(finance, ba_dinh):
 
 def test_an_appraiser_must_belong_to_an_appraising_agency(finance):
     with pytest.raises(ValidationError) as error:
-        membership_grant(user=UserFactory(username="a"), role=Role.APPRAISER, unit=finance)
+        membership_grant(user=UserFactory(username="a"), role=Role.APPRAISER, unit=finance, actor=None)
     assert error.value.message_dict == {"unit": ["Sở Tài chính không phải là cơ quan thẩm định."]}
 
 
@@ -68,7 +68,9 @@ def test_an_appraiser_must_belong_to_an_appraising_agency(finance):
 )
 def test_the_unit_must_match_the_role(home_affairs, role, with_unit):
     with pytest.raises(ValidationError) as error:
-        membership_grant(user=UserFactory(username="a"), role=role, unit=home_affairs if with_unit else None)
+        membership_grant(
+            user=UserFactory(username="a"), role=role, unit=home_affairs if with_unit else None, actor=None
+        )
     assert error.value.messages == [
         "Cán bộ, lãnh đạo đơn vị và thẩm định viên phải gắn với một đơn vị; "
         "quản trị Sở Nội vụ và thành viên Hội đồng thì không."
@@ -77,9 +79,9 @@ def test_the_unit_must_match_the_role(home_affairs, role, with_unit):
 
 def test_the_same_role_twice_is_refused(db):
     user = UserFactory(username="a")
-    membership_grant(user=user, role=Role.COUNCIL)
+    membership_grant(user=user, role=Role.COUNCIL, actor=None)
     with pytest.raises(ValidationError) as error:
-        membership_grant(user=user, role=Role.COUNCIL)
+        membership_grant(user=user, role=Role.COUNCIL, actor=None)
     assert error.value.messages == ["Người dùng này đã có vai trò này."]
 
 

@@ -84,7 +84,7 @@ def open_period(framework, year=2024, units=None, **changes):
     }
     period = Period.objects.create(year=year, name=f"Chỉ số CCHC năm {year}", **calendar)
     PeriodBlock.objects.create(period=period, block=framework.block, framework=framework)
-    period_open(period=period, units=units)
+    period_open(period=period, units=units, actor=None)
     return period
 
 
@@ -94,7 +94,7 @@ def assessment(sample_framework, finance, private_storage):
     from assessment.models import Assessment
     from assessment.services import framework_activate
 
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     period = open_period(sample_framework, units=[finance])
     return Assessment.objects.get(period=period, unit=finance)
 
@@ -240,7 +240,7 @@ def mini_framework(block, name="Bộ chỉ số rút gọn"):
     framework = Framework.objects.create(block=block, name=name, first_year=2020)
     outcome = import_rows(framework, MINI_FRAMEWORK)
     assert outcome.ok, outcome.problems
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     return framework
 
 

@@ -144,7 +144,7 @@ def test_the_queue_runs_the_same_queries_for_one_or_many_units(
 
     one = count()
     units = [UnitFactory(code=f"so-them-{n}", name=f"Sở thêm {n}", block=departments) for n in range(3)]
-    period_open(period=submitted.period, units=units)
+    period_open(period=submitted.period, units=units, actor=None)
     Assessment.objects.filter(unit__in=units).update(status="submitted")
     assert count() == one
 

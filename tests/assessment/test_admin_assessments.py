@@ -49,7 +49,7 @@ def explained_assessment(block, unit, leaves: int, year: int, staff) -> Assessme
     framework = Framework.objects.create(block=block, name=f"Bộ {leaves} tiêu chí", first_year=year)
     outcome = import_rows(framework, rows)
     assert outcome.ok, outcome.problems
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     today = timezone.localdate()
     period = open_period(framework, year=year, units=[unit])
     period.self_assessment_opens, period.self_assessment_closes = today - timedelta(days=40), today - timedelta(days=30)

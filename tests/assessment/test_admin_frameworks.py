@@ -71,7 +71,7 @@ def test_a_bad_file_shows_its_rows_in_the_preview_and_saves_nothing(client, coor
 
 
 def test_an_active_framework_cannot_be_chosen_for_an_import(client, coordinator, sample_framework):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     response = post_import(client, sample_framework, SAMPLE.read_bytes())
     assert response.context["form"].errors["framework"] == [
@@ -162,7 +162,7 @@ def test_activation_errors_are_shown_and_change_nothing(client, coordinator, sam
 
 
 def test_copy_as_new_version_from_the_admin(client, coordinator, sample_framework):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     client.post(
         reverse("admin:assessment_framework_changelist"),
@@ -195,7 +195,7 @@ def period_form(active_framework, **overrides):
 
 
 def test_coordinator_creates_and_opens_a_period(client, coordinator, sample_framework, agencies):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     response = client.post(reverse("admin:assessment_period_add"), period_form(sample_framework), follow=True)
     assert response.redirect_chain, response.context["adminform"].form.errors
@@ -219,7 +219,7 @@ def test_coordinator_creates_and_opens_a_period(client, coordinator, sample_fram
 
 
 def test_a_calendar_out_of_order_is_a_form_error(client, coordinator, sample_framework):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     response = client.post(
         reverse("admin:assessment_period_add"), period_form(sample_framework, council_date="05/03/2025")
@@ -233,10 +233,10 @@ def test_adding_a_unit_later_in_the_admin(client, coordinator, sample_framework,
     from assessment.services import period_open
     from tests.assessment.test_services_framework import make_period
 
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     period = make_period(2024)
     PeriodBlock.objects.create(period=period, block=departments, framework=sample_framework)
-    period_open(period=period)
+    period_open(period=period, actor=None)
     newcomer = UnitFactory(code="so-moi", name="Sở Mới", block=departments)
     client.force_login(coordinator)
     response = client.post(reverse("admin:assessment_assessment_add"), {"period": period.pk, "unit": newcomer.pk})

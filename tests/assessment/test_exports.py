@@ -317,3 +317,150 @@ def test_the_earlier_results_export_is_inert(client, coordinator, departments, f
             assert_xlsx_text(row[2], payload)
             assert row[3].value == ("86.59" if number % 2 else "0") and row[3].quotePrefix is False
     assert len(rows) == len(PAYLOADS)
+
+
+# -- what the files say (issue 10: tests that mirror exports.py) --------------------------------------------------
+
+
+def test_the_public_csv_holds_the_published_table_with_vietnamese_numbers(graded_period, coordinator):
+    from assessment.exports import publication_file
+
+    publication = publish(graded_period, coordinator)
+    content = publication_file(publication, "csv")
+    assert content.startswith("\ufeff".encode())  # Excel reads the accents right
+    block = "Khối Sở, ban, ngành"
+    assert csv_rows(content) == [
+        [
+            "Xếp hạng",
+            "Đơn vị",
+            "Khối",
+            "Điểm thẩm định",
+            "Điểm điều tra XHH",
+            "Điểm thưởng",
+            "Điểm trừ",
+            "Tổng điểm",
+            "Điểm tối đa",
+            "Chỉ số (%)",
+            "Lĩnh vực 1 (%)",
+            "Lĩnh vực 2 (%)",
+            "Lĩnh vực 3 (%)",
+        ],
+        [
+            "1",
+            "Sở Du lịch",
+            block,
+            "22,00",
+            "10,00",
+            "0,00",
+            "0,00",
+            "32,00",
+            "32,00",
+            "100,00",
+            "100,00",
+            "100,00",
+            "100,00",
+        ],
+        [
+            "2",
+            "Sở Công Thương",
+            block,
+            "17,71",
+            "10,00",
+            "0,00",
+            "0,00",
+            "27,71",
+            "32,00",
+            "86,59",
+            "97,58",
+            "60,00",
+            "100,00",
+        ],
+        [
+            "2",
+            "Sở Xây dựng",
+            block,
+            "13,38",
+            "10,00",
+            "0,00",
+            "0,00",
+            "23,38",
+            "27,00",
+            "86,59",
+            "69,83",
+            "100,00",
+            "100,00",
+        ],
+        ["4", "Sở Y tế", block, "8,45", "7,25", "2,00", "1,00", "16,70", "27,00", "61,85", "70,42", "0,00", "72,50"],
+    ]
+
+
+def test_the_json_names_its_schema_version_and_earlier_versions(graded_period, coordinator):
+    import json
+
+    from assessment.exports import SCHEMA_VERSION, file_name, publication_file
+
+    first = publish(graded_period, coordinator)
+    Unit.objects.filter(code="so-y-te").update(name="Sở Y tế Hà Nội")  # a second version must change something
+    second = publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Sửa theo kết luận Hội đồng")
+    data = json.loads(publication_file(second, "json"))
+    assert (data["schema_version"], SCHEMA_VERSION) == (1, 1)
+    assert data["period"] == {"year": 2023, "name": graded_period.name}
+    assert {key: data["publication"][key] for key in ("version", "decision_number", "correction_reason")} == {
+        "version": 2,
+        "decision_number": "1300/QĐ-UBND",
+        "correction_reason": "Sửa theo kết luận Hội đồng",
+    }
+    assert data["publication"]["earlier_versions"] == [{"version": 1, "published_at": first.published_at.isoformat()}]
+    (block,) = data["blocks"]
+    assert (block["code"], block["units_count"], block["average_percent"]) == ("departments", 4, 83.76)
+    health = block["units"][-1]
+    assert {key: health[key] for key in ("rank", "code", "total_points", "max_points", "index_percent")} == {
+        "rank": 4,
+        "code": "so-y-te",
+        "total_points": 16.7,
+        "max_points": 27.0,
+        "index_percent": 61.85,
+    }
+    assert [(item["code"], item["achieved_points"], item["max_points"]) for item in health["fields"]] == [
+        ("1", 8.45, 12.0),
+        ("2", 0.0, 5.0),
+        ("3", 7.25, 10.0),
+    ]
+    assert [file_name(second, name) for name in ("csv", "pdf")] == [
+        "chi-so-cchc-2023-v2.csv",
+        "chi-so-cchc-2023-v2.pdf",
+    ]
+
+
+def test_the_improvement_plan_lists_the_lost_points_with_blank_columns_for_the_plan(graded_period, coordinator):
+    from assessment.exports import PLAN_HEADERS, improvement_plan_xlsx
+    from assessment.selectors.results import lost_points, unit_published_result
+
+    publish(graded_period, coordinator)
+    health = Assessment.objects.select_related("period", "unit").get(period=graded_period, unit__code="so-y-te")
+    plan = improvement_plan_xlsx(health, unit_published_result(health), lost_points(health))
+    rows = [[cell.value for cell in row] for row in xlsx_rows(plan)]
+    assert rows[0][0] == "KẾ HOẠCH KHẮC PHỤC HẠN CHẾ — SỞ Y TẾ"
+    assert rows[1][0] == (
+        "Chỉ số CCHC năm 2023: chỉ số 61,85%, xếp hạng 4/4 Khối Sở, ban, ngành (công bố theo quyết định 1234/QĐ-UBND)"
+    )
+    assert rows[3] == PLAN_HEADERS
+    blank = [None, None, None, None]
+    assert rows[4:] == [
+        [1, "1. Công tác chỉ đạo, điều hành", "1.1", "Kế hoạch CCHC", 4, None, 3.5, 0.5, None, *blank],
+        [2, "1. Công tác chỉ đạo, điều hành", "1.2", "Kiểm tra CCHC", 8, None, 4.95, 3.05, None, *blank],
+        [3, "2. Cải cách thủ tục hành chính", "2.2", "Công khai thủ tục", 5, None, 0, 5, None, *blank],
+        [
+            4,
+            "3. Sự hài lòng của người dân",
+            "3.1",
+            "Khảo sát sự hài lòng",
+            10,
+            None,
+            7.25,
+            2.75,
+            "Kết quả điều tra xã hội học",
+            *blank,
+        ],
+        [5, "9. Điểm thưởng, điểm trừ", "9.2", "Điểm trừ", None, None, -1, 1, "Bị phê bình (12/QĐ-UBND)", *blank],
+    ]

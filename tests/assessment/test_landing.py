@@ -57,6 +57,7 @@ def test_home_affairs_lands_on_the_cycle(client, graded_period, departments, coo
     period_open(
         period=Assessment.objects.get(unit__code="phuong-0").period,
         units=[UnitFactory(code=f"xa-{n}", name=f"Xã {n}", block=departments) for n in range(5)],
+        actor=None,
     )
     assert len(part(client.get("/"), "cycle-overdue").split("Nháp")) == 7
     assert home_queries(client)[0] == count == 10

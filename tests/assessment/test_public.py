@@ -302,7 +302,7 @@ def test_public_pages_run_a_fixed_number_of_queries(client, graded_period, coord
     # A bigger block: the same queries.
     from assessment.services import period_open
 
-    period_open(period=graded_period, units=[UnitFactory(block=departments) for _ in range(12)])
+    period_open(period=graded_period, units=[UnitFactory(block=departments) for _ in range(12)], actor=None)
     Assessment.objects.filter(period=graded_period).update(status="approved")
     publish(graded_period, coordinator, decision_number="2/QĐ", reason="Thêm đơn vị")
     assert counts() == small

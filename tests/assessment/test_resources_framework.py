@@ -9,7 +9,7 @@ import pytest
 from accounts.models import Unit
 from assessment.models import Criterion, Framework
 from assessment.resources import CriterionResource
-from assessment.selectors import framework_totals
+from assessment.selectors.frameworks import framework_totals
 from cchc.imports import import_table, read_table
 from cchc.spreadsheets import CSVExport, XLSXExport
 from tests.assessment.conftest import import_rows, sample_rows, to_csv

@@ -176,7 +176,7 @@ def test_two_blocks_rank_on_their_own(graded_period, districts, coordinator, age
     PeriodBlock.objects.create(period=graded_period, block=districts, framework=framework)
     ba_dinh = UnitFactory(code="quan-ba-dinh", name="Quận Ba Đình", block=districts)
     hoan_kiem = UnitFactory(code="quan-hoan-kiem", name="Quận Hoàn Kiếm", block=districts)
-    period_open(period=graded_period, units=[ba_dinh, hoan_kiem])
+    period_open(period=graded_period, units=[ba_dinh, hoan_kiem], actor=None)
     set_scores(Assessment.objects.get(period=graded_period, unit=ba_dinh), {"1.1": D("4"), "3.1": D("8")})
     set_scores(Assessment.objects.get(period=graded_period, unit=hoan_kiem), {"1.1": D("2")})
     approve_all(graded_period)
@@ -398,7 +398,7 @@ def test_a_field_that_is_itself_a_leaf_is_its_own_field(departments, agencies):
     leaf_field = ["4", "Hiệu quả phục vụ", "5", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""]
     outcome = import_rows(framework, [*MINI_FRAMEWORK[:9], leaf_field, *MINI_FRAMEWORK[9:]])
     assert outcome.ok, outcome.problems
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     unit = UnitFactory(code="so-y-te", name="Sở Y tế", block=departments)
     period = open_period(framework, year=2023, units=[unit])
     set_scores(Assessment.objects.get(period=period), {"1.1": D("4"), "3.1": D("5"), "4": D("2.50")})

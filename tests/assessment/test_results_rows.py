@@ -30,7 +30,7 @@ def rows_framework(block):
     framework = Framework.objects.create(block=block, name="Bộ chỉ số hai điểm thưởng", first_year=2020)
     outcome = import_rows(framework, ROWS_FRAMEWORK)
     assert outcome.ok, outcome.problems
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     return framework
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from assessment.models import AssessmentEvent, Document, Score
-from assessment.selectors import (
+from assessment.selectors.visibility import (
     assessments_visible_to,
     documents_visible_to,
     results_visible_to,

@@ -83,7 +83,7 @@ def test_an_appraiser_does_not_grade_their_own_unit(submitted, finance, home_aff
     insider = make_user("thamdinh-tc", (Role.APPRAISER, home_affairs))
     from accounts.services import membership_grant
 
-    membership_grant(user=insider, role=Role.UNIT_STAFF, unit=finance)
+    membership_grant(user=insider, role=Role.UNIT_STAFF, unit=finance, actor=None)
     with pytest.raises(PermissionDenied) as error:
         grade(insider, score_of(submitted, "1.1.1"), points=Decimal("1"))
     assert str(error.value) == (

@@ -150,7 +150,7 @@ def test_adding_a_criterion_logs_every_field(client, coordinator, draft_framewor
 
 
 def test_a_criterion_of_an_active_framework_is_refused_and_nothing_is_logged(client, coordinator, sample_framework):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     criterion = Criterion.objects.get(framework=sample_framework, code="1.4")
     client.force_login(coordinator)
     before = last_id()
@@ -227,7 +227,7 @@ def test_a_tree_reimport_in_the_admin_logs_added_removed_and_changed_criteria(cl
 
 
 def test_an_import_into_an_active_framework_changes_and_logs_nothing(client, coordinator, sample_framework):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     before = last_id()
     response = post_import(client, sample_framework, SAMPLE.read_bytes())
@@ -240,7 +240,7 @@ def test_an_import_into_an_active_framework_changes_and_logs_nothing(client, coo
 
 
 def test_period_creation_calendar_change_and_opening_are_logged(client, coordinator, sample_framework, agencies):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     before = last_id()
     response = client.post(reverse("admin:assessment_period_add"), period_form(sample_framework))
@@ -303,7 +303,7 @@ def test_blocks_removed_before_opening_are_logged_and_refused_once_open(
 
     from assessment.services.frameworks import period_save
 
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     client.post(reverse("admin:assessment_period_add"), period_form(sample_framework))
     period = Period.objects.get(year=2024)
@@ -383,7 +383,7 @@ def test_framework_creation_edit_and_deletion_in_the_admin_are_logged(client, co
 
 
 def test_a_refused_calendar_change_logs_nothing(client, coordinator, sample_framework, agencies):
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     client.force_login(coordinator)
     client.post(reverse("admin:assessment_period_add"), period_form(sample_framework))
     period = Period.objects.get(year=2024)
@@ -400,7 +400,7 @@ def test_opening_a_period_for_one_unit_names_it(sample_framework, coordinator, d
     from assessment.models import PeriodBlock
     from tests.assessment.test_services_framework import make_period
 
-    framework_activate(framework=sample_framework)
+    framework_activate(framework=sample_framework, actor=None)
     period = make_period(2024)
     PeriodBlock.objects.create(period=period, block=departments, framework=sample_framework)
     before = last_id()

@@ -14,7 +14,7 @@ from tests.factories import UnitFactory
 
 @pytest.fixture
 def active_framework(sample_framework):
-    return framework_activate(framework=sample_framework)
+    return framework_activate(framework=sample_framework, actor=None)
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_the_calendar_must_be_in_order(db, changes, message):
 
 
 def test_opening_creates_one_assessment_per_unit_and_one_row_per_leaf(period, agencies, finance):
-    result = period_open(period=period)
+    result = period_open(period=period, actor=None)
     # the six agencies of the sample and Sở Tài chính (already one of them): 6 departments
     assert (result.assessments_created, result.scores_created, result.assessments_total) == (6, 6 * 43, 6)
     assert Assessment.objects.filter(period=period, status="draft").count() == 6
@@ -66,27 +66,27 @@ def test_opening_creates_one_assessment_per_unit_and_one_row_per_leaf(period, ag
 
 
 def test_opening_again_creates_nothing_new(period, agencies):
-    period_open(period=period)
+    period_open(period=period, actor=None)
     rows = Score.objects.count()
-    result = period_open(period=period)
+    result = period_open(period=period, actor=None)
     assert (result.assessments_created, result.scores_created) == (0, 0)
     assert Score.objects.count() == rows
 
 
 def test_a_unit_added_later_gets_its_assessment_and_rows(period, agencies, departments):
-    period_open(period=period)
+    period_open(period=period, actor=None)
     newcomer = UnitFactory(code="so-moi", name="Sở Mới", block=departments)
-    result = period_open(period=period, units=[newcomer])
+    result = period_open(period=period, units=[newcomer], actor=None)
     assert (result.assessments_created, result.scores_created) == (1, 43)
     assert Score.objects.filter(assessment__unit=newcomer).count() == 43
-    assert period_open(period=period, units=[newcomer]).assessments_created == 0
+    assert period_open(period=period, units=[newcomer], actor=None).assessments_created == 0
 
 
 def test_missing_rows_are_completed(period, agencies):
-    period_open(period=period)
+    period_open(period=period, actor=None)
     assessment = Assessment.objects.first()
     assessment.scores.filter(criterion__code__in=["1.1.1", "8.3"]).delete()
-    result = period_open(period=period)
+    result = period_open(period=period, actor=None)
     assert result.scores_created == 2
     assert assessment.scores.count() == 43
 
@@ -101,7 +101,7 @@ def test_default_participants_are_the_units_existing_at_the_end_of_the_year(acti
     UnitFactory(code="so-tam-dung", name="Sở ngừng hoạt động", block=departments, active=False)
     period = make_period(2024)
     PeriodBlock.objects.create(period=period, block=departments, framework=active_framework)
-    period_open(period=period)
+    period_open(period=period, actor=None)
     codes = set(Assessment.objects.filter(period=period).values_list("unit__code", flat=True))
     assert {"so-den-2025", "so-tu-2024"} <= codes
     assert not codes & {"so-het-2024", "so-tu-2025", "so-tam-dung"}
@@ -110,12 +110,12 @@ def test_default_participants_are_the_units_existing_at_the_end_of_the_year(acti
 def test_a_period_needs_a_block_with_a_framework(db):
     period = make_period(2024)
     with pytest.raises(ValidationError) as error:
-        period_open(period=period)
+        period_open(period=period, actor=None)
     assert error.value.messages == ["Hãy chọn bộ chỉ số cho ít nhất một khối trước khi mở kỳ đánh giá."]
 
 
 def test_only_an_active_framework_of_the_block_covering_the_year_can_be_used(active_framework, districts):
-    draft = framework_copy(framework=active_framework)
+    draft = framework_copy(framework=active_framework, actor=None)
     period = make_period(2024)
     cases = [
         (
@@ -138,13 +138,13 @@ def test_only_an_active_framework_of_the_block_covering_the_year_can_be_used(act
 def test_units_outside_the_blocks_of_the_period_are_refused(period, districts):
     outsider = UnitFactory(code="quan-ba-dinh", name="Quận Ba Đình", block=districts)
     with pytest.raises(ValidationError) as error:
-        period_open(period=period, units=[outsider])
+        period_open(period=period, units=[outsider], actor=None)
     assert error.value.messages == ["Các đơn vị sau không thuộc khối nào của kỳ đánh giá: Quận Ba Đình."]
     assert not Assessment.objects.exists()
 
 
 def test_one_assessment_per_unit_and_period_in_the_database(period, agencies):
-    period_open(period=period)
+    period_open(period=period, actor=None)
     assessment = Assessment.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Assessment.objects.create(period=period, unit=assessment.unit, framework=assessment.framework)

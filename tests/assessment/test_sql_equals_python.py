@@ -4,7 +4,7 @@ Hypothesis draws whole periods: a few fields (some two-digit, some three levels 
 leaves with random maxima, bonus and penalty leaves, 2–5 units with self scores, round 1, round 2, council
 overrides, blanks, N/A confirmed, refused or undecided, survey points and bonus/penalty entries. The database
 path (period_results, as the admin page and the publication read it; each leaf's final, scored and lost points
-as SQL computes them; the field code column) must equal scoring.py and selectors.lost_points over the same rows
+as SQL computes them; the field code column) must equal scoring.py and selectors.results.lost_points over the same rows
 read one by one, exactly (Decimal equality), leaf by leaf and unit by unit. Each example runs in its own
 transaction, rolled back at the end.
 """
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from assessment import scoring
 from assessment.models import Adjustment, Assessment, Criterion, Framework, Score
-from assessment.selectors import lost_points
+from assessment.selectors.results import lost_points
 from assessment.services import framework_activate
 from assessment.services.results import WEAKEST, period_results
 from assessment.sql import (
@@ -146,7 +146,7 @@ def build(block, agency, coordinator, rows, graded, entries):
             appraising_agency=agency if parent is None else None,
             order=order,
         )
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     units = [
         UnitFactory(code=f"ngau-nhien-{number}", name=f"Đơn vị ngẫu nhiên {number}", block=block)
         for number in range(len(graded))

@@ -247,7 +247,7 @@ def _framework_with_leaves(count: int) -> Framework:
         )
         for n in range(1, count + 1)
     )
-    return framework_activate(framework=framework)
+    return framework_activate(framework=framework, actor=None)
 
 
 def test_the_page_runs_the_same_small_number_of_queries_for_10_or_200_leaves(client, db, private_storage):
@@ -264,7 +264,7 @@ def test_the_page_runs_the_same_small_number_of_queries_for_10_or_200_leaves(cli
         open_period(framework, year=year, units=[unit])
         assessment = Assessment.objects.get(unit=unit)
         user = UserFactory(username=f"staff{size}")
-        membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit)
+        membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit, actor=None)
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from assessment.services import evidence_upload

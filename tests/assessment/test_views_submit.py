@@ -71,7 +71,7 @@ def test_evidence_or_a_reason_satisfies_the_requirement(client, unit_head, asses
         user=unit_head,
         rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, self_points=Decimal("1"))],
     )
-    from assessment.selectors import assessment_missing
+    from assessment.selectors.portal import assessment_missing
 
     assert [item.code for item in assessment_missing(assessment)] == ["1.1.1"]
     evidence_upload(score=leaf, user=unit_head, upload=SimpleUploadedFile("kh.pdf", PDF_BYTES))

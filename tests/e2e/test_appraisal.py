@@ -32,18 +32,18 @@ def test_a_submitted_assessment_goes_through_both_rounds_to_approval(
     finance = units["so-tai-chinh"]
     framework = Framework.objects.create(block=block, name="Bộ chỉ số khối Sở", first_year=2024)
     import_table(CriterionResource(framework), read_table(SAMPLE.read_bytes(), SAMPLE.name), commit=True)
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     open_period(framework, units=[finance])
     assessment = Assessment.objects.get(unit=finance)
     head = UserFactory(username="lanhdao", full_name="Đỗ Quang Huy")
-    membership_grant(user=head, role=Role.UNIT_HEAD, unit=finance)
+    membership_grant(user=head, role=Role.UNIT_HEAD, unit=finance, actor=None)
     staff = UserFactory(username="canbo", full_name="Nguyễn Văn An")
-    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=finance)
+    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=finance, actor=None)
     appraiser = UserFactory(username="thamdinh", full_name="Lê Văn Minh")
     units["so-noi-vu"].refresh_from_db()  # the framework import made it an appraising agency
-    membership_grant(user=appraiser, role=Role.APPRAISER, unit=units["so-noi-vu"])
+    membership_grant(user=appraiser, role=Role.APPRAISER, unit=units["so-noi-vu"], actor=None)
     coordinator = UserFactory(username="noivu", full_name="Trần Thị Hương")
-    membership_grant(user=coordinator, role=Role.COORDINATOR)
+    membership_grant(user=coordinator, role=Role.COORDINATOR, actor=None)
     complete(assessment, head)
     assessment_submit(assessment=assessment, user=head, signed_scan=SimpleUploadedFile("ky.pdf", PDF_BYTES))
     # Home Affairs already graded everything but criterion 1.1.1.

@@ -15,7 +15,7 @@ def test_coordinator_imports_the_sample_framework_through_the_preview(page, scre
     for code, name in AGENCIES.items():
         UnitFactory(code=code, name=name, block=block)
     framework = Framework.objects.create(block=block, name="Bộ chỉ số khối Sở 2025", first_year=2025)
-    membership_grant(user=UserFactory(username="noivu", full_name="Trần Thị Hương"), role=Role.COORDINATOR)
+    membership_grant(user=UserFactory(username="noivu", full_name="Trần Thị Hương"), role=Role.COORDINATOR, actor=None)
 
     sign_in(page, "noivu", admin=True)
 

@@ -12,7 +12,7 @@ def test_unit_staff_signs_in_and_sees_the_unit(page, screenshot):
     block = BlockFactory(code="departments", name="Khối Sở, ban, ngành", order=1)
     unit = UnitFactory(code="so-tai-chinh", name="Sở Tài chính", block=block)
     user = UserFactory(username="canbo", full_name="Nguyễn Văn An")
-    membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit)
+    membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit, actor=None)
 
     page.goto("/")
     expect(page).to_have_title("Đăng nhập · Chỉ số cải cách hành chính thành phố Hà Nội")

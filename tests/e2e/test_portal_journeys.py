@@ -51,12 +51,12 @@ def finance(private_storage):
     unit = UnitFactory(code="so-tai-chinh", block=block)
     framework = Framework.objects.create(block=block, name="Bộ chỉ số khối Sở", first_year=2024)
     import_table(CriterionResource(framework), read_table(SAMPLE.read_bytes(), SAMPLE.name), commit=True)
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     open_period(framework, units=[unit])
     staff = UserFactory(username="canbo", full_name="Nguyễn Văn An")
-    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=unit)
+    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=unit, actor=None)
     head = UserFactory(username="lanhdao", full_name="Đỗ Quang Huy")
-    membership_grant(user=head, role=Role.UNIT_HEAD, unit=unit)
+    membership_grant(user=head, role=Role.UNIT_HEAD, unit=unit, actor=None)
     return Assessment.objects.get(unit=unit)
 
 

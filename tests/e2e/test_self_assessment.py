@@ -29,13 +29,13 @@ def test_staff_fills_a_field_with_evidence_and_the_head_submits(page, screenshot
     finance = UnitFactory(code="so-tai-chinh", block=block)
     framework = Framework.objects.create(block=block, name="Bộ chỉ số khối Sở", first_year=2024)
     import_table(CriterionResource(framework), read_table(SAMPLE.read_bytes(), SAMPLE.name), commit=True)
-    framework_activate(framework=framework)
+    framework_activate(framework=framework, actor=None)
     open_period(framework, units=[finance])
     assessment = Assessment.objects.get(unit=finance)
     staff = UserFactory(username="canbo", full_name="Nguyễn Văn An")
-    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=finance)
+    membership_grant(user=staff, role=Role.UNIT_STAFF, unit=finance, actor=None)
     head = UserFactory(username="lanhdao", full_name="Đỗ Quang Huy")
-    membership_grant(user=head, role=Role.UNIT_HEAD, unit=finance)
+    membership_grant(user=head, role=Role.UNIT_HEAD, unit=finance, actor=None)
     # Everything but 1.1.1 was filled in earlier.
     score_save(
         assessment=assessment,

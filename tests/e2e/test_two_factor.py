@@ -25,7 +25,7 @@ def code_from_secret(secret: str) -> str:
 
 def test_a_coordinator_enrols_keeps_the_backup_codes_and_enters_the_admin(browser, live_server, screenshot_dir):
     coordinator = UserFactory(username="noivu", full_name="Trần Thị Hương")
-    membership_grant(user=coordinator, role=Role.COORDINATOR)
+    membership_grant(user=coordinator, role=Role.COORDINATOR, actor=None)
 
     for name, viewport in VIEWPORTS.items():
         TOTPDevice.objects.filter(user=coordinator).delete()

@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
     def _post_data(self, assessment, run: int) -> dict:
         """Every leaf of the field changed, posted as the browser would."""
-        from assessment.selectors import field_rows
+        from assessment.selectors.portal import field_rows
         from assessment.views import _field_forms
 
         data = {}
@@ -100,7 +100,7 @@ class Command(BaseCommand):
             )
             for n in range(1, leaves + 1)
         )
-        framework_activate(framework=framework)
+        framework_activate(framework=framework, actor=None)
         today = timezone.localdate()
         year = (Period.objects.order_by("-year").values_list("year", flat=True).first() or 2999) + 1
         period = Period.objects.create(
@@ -115,9 +115,9 @@ class Command(BaseCommand):
             publication_date=today + timedelta(days=6),
         )
         PeriodBlock.objects.create(period=period, block=block, framework=framework)
-        period_open(period=period)
+        period_open(period=period, actor=None)
         user = User.objects.create(username=tag, full_name="Benchmark")
-        membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit)
+        membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit, actor=None)
         return Assessment.objects.get(period=period, unit=unit), user
 
 

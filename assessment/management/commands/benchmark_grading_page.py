@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 appraiser = User.objects.create(username=f"bench-appraiser-{int(time.time())}", full_name="Bench")
                 from accounts.models import Unit
 
-                membership_grant(user=appraiser, role=Role.APPRAISER, unit=Unit.objects.get(pk=agency))
+                membership_grant(user=appraiser, role=Role.APPRAISER, unit=Unit.objects.get(pk=agency), actor=None)
                 client = Client(HTTP_HOST="localhost")
                 client.force_login(appraiser)
                 url = reverse("admin:assessment_assessment_grade", args=[assessment.pk])

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 started = time.perf_counter()
                 period = OpenBenchmark()._setup(units, leaves)
-                period_open(period=period)
+                period_open(period=period, actor=None)
                 # Every leaf graded 0 or 1 (by its id), every assessment approved: set-based, not part of the timing.
                 Score.objects.filter(assessment__period=period).update(appraised_points=Mod(F("id"), Value(2)))
                 Assessment.objects.filter(period=period).update(status=AssessmentStatus.APPROVED)
@@ -46,7 +46,7 @@ class Command(BaseCommand):
                     with connection.cursor() as cursor:  # the planner's statistics, as autovacuum keeps them in use
                         cursor.execute("ANALYZE")
                 coordinator = User.objects.create(username=f"bench-coordinator-{int(time.time())}", full_name="Bench")
-                membership_grant(user=coordinator, role=Role.COORDINATOR)
+                membership_grant(user=coordinator, role=Role.COORDINATOR, actor=None)
                 self.stdout.write(f"setup (units, framework, graded period): {time.perf_counter() - started:.2f} s")
 
                 started = time.perf_counter()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessment.exports import FORMATS, file_name, publication_file
-from assessment.selectors import publication_for
+from assessment.selectors.results import publication_for
 from cchc.commands import TranslatedCommand
 
 

@@ -59,7 +59,7 @@ class Command(TableImportCommand):
                 )
                 super().handle(*args, **options)
                 if options["activate"] and not options["dry_run"]:
-                    framework_activate(framework=self.framework)
+                    framework_activate(framework=self.framework, actor=None)
                 if options["dry_run"]:
                     raise _Rollback
         except _Rollback:

@@ -1,0 +1,5 @@
+"""Reads with a rule, one module per face they serve: ``visibility`` (who sees what), ``portal`` (the unit's
+pages), ``appraisal`` (the grading queue, the grading page, progress), ``results`` (publications, the year before,
+trend, lost points), ``audit`` (the audit trail) and ``frameworks`` (frameworks and periods in the admin).
+
+Callers import from the face module; this package re-exports nothing."""

@@ -1,0 +1,205 @@
+"""Reads of the unit's portal: its assessments and their progress, what stops a submission, the fields of an
+assessment and the leaves of one field, its library, and everything the detail page shows (``assessment_page``).
+
+Imports Django, the policy, the scoring rules, the models and the other selector modules; never a service."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from accounts.selectors import user_access
+from assessment import policy, scoring
+from assessment.models import Assessment, AssessmentStatus, Criterion, Document, Evidence, Method, Score
+from assessment.selectors.visibility import assessments_visible_to
+
+
+def _with_evidence_flag(scores):
+    return scores.annotate(has_evidence=Exists(Evidence.objects.filter(score=OuterRef("pk"))))
+
+
+APPRAISAL = Q(criterion__method=Method.APPRAISAL)
+ANSWERED = APPRAISAL & (Q(self_points__isnull=False) | Q(is_na=True))
+LACKS_EVIDENCE = APPRAISAL & Q(
+    criterion__evidence_required=True, is_na=False, has_evidence=False, no_evidence_reason=""
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a unit is: answered leaves, leaves lacking evidence, and the self-assessed share of its points."""
+
+    total: int
+    answered: int
+    missing_evidence: int
+    self_points: Decimal
+    applicable_max: Decimal
+
+    @property
+    def percent_answered(self) -> int:
+        return round(self.answered * 100 / self.total) if self.total else 0
+
+    @property
+    def self_index(self) -> Decimal | None:
+        index = scoring.index_percent(self.self_points, self.applicable_max)
+        return None if index is None else scoring.shown(index)
+
+
+def assessments_progress(assessment_ids) -> dict[int, Progress]:
+    """Progress of several assessments in one query."""
+    rows = (
+        _with_evidence_flag(Score.objects.filter(assessment_id__in=list(assessment_ids)))
+        .values("assessment_id")
+        .annotate(
+            total=Count("id", filter=APPRAISAL),
+            answered=Count("id", filter=ANSWERED),
+            missing_evidence=Count("id", filter=LACKS_EVIDENCE),
+            self_points=Sum("self_points", filter=APPRAISAL & Q(is_na=False)),
+            applicable_max=Sum("max_points", filter=APPRAISAL & Q(is_na=False)),
+        )
+    )
+    return {
+        row["assessment_id"]: Progress(
+            total=row["total"],
+            answered=row["answered"],
+            missing_evidence=row["missing_evidence"],
+            self_points=row["self_points"] or Decimal("0.00"),
+            applicable_max=row["applicable_max"] or Decimal("0.00"),
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """Why a leaf stops the submission, with the leaf to link to."""
+
+    score_id: int
+    field_code: str
+    code: str
+    reason: str
+
+    def __str__(self):
+        return _("Criterion %(code)s: %(reason)s") % {"code": self.code, "reason": self.reason}
+
+
+def assessment_missing(assessment) -> list[MissingItem]:
+    """What must be done before the head can submit: every appraisal leaf answered, evidence or a reason."""
+    rows = (
+        _with_evidence_flag(Score.objects.filter(assessment=assessment).filter(APPRAISAL))
+        .filter(~Q(ANSWERED) | LACKS_EVIDENCE)
+        .select_related("criterion")
+        .order_by("criterion__order")
+    )
+    missing = []
+    for score in rows:
+        code = score.criterion.code
+        if score.self_points is None and not score.is_na:
+            reason = _("no self score and not marked “not applicable”.")
+        else:
+            reason = _("evidence is required: attach a document or write why there is none.")
+        missing.append(MissingItem(score.pk, score.criterion.field_code, code, reason))
+    return missing
+
+
+def unit_assessments(user) -> QuerySet[Assessment]:
+    """The portal's face of ``assessments_visible_to``: those of the user's own unit, newest period first."""
+    access = user_access(user)
+    if access.unit is None:
+        return Assessment.objects.none()
+    return assessments_visible_to(user).filter(unit_id=access.unit.pk).order_by("-period__year")
+
+
+def unit_documents(unit_id: int) -> QuerySet[Document]:
+    """The unit's library, to attach a document it already uploaded."""
+    return Document.objects.filter(unit_id=unit_id).order_by("-uploaded_at")
+
+
+@dataclass
+class FieldSection:
+    code: str
+    title: str
+    max_points: Decimal | None
+    total: int = 0
+    answered: int = 0
+
+
+def assessment_fields(assessment) -> list[FieldSection]:
+    """The fields (top level of the tree) with how many of their appraisal leaves are answered: two queries."""
+    fields = {
+        criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points)
+        for criterion in Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by(
+            "order"
+        )
+    }
+    for field_code, method, self_points, is_na in Score.objects.filter(assessment=assessment).values_list(
+        "criterion__field_code", "criterion__method", "self_points", "is_na"
+    ):
+        section = fields.get(field_code)
+        if section is None or method != Method.APPRAISAL:
+            continue
+        section.total += 1
+        section.answered += self_points is not None or is_na
+    return list(fields.values())
+
+
+def field_rows(assessment, field_code: str):
+    """The criteria of one field in tree order, each leaf with its score row and evidence: three queries."""
+    criteria = list(
+        Criterion.objects.filter(framework_id=assessment.framework_id)
+        .filter(Q(code=field_code) | Q(code__startswith=f"{field_code}."))
+        .select_related("appraising_agency")
+        .order_by("order")
+    )
+    scores = {
+        score.criterion_id: score
+        for score in Score.objects.filter(assessment=assessment, criterion__in=criteria)
+        .select_related("updated_by")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
+    }
+    for criterion in criteria:
+        criterion.score = scores.get(criterion.pk)
+        if criterion.score is not None:
+            criterion.score.criterion = criterion
+    return criteria
+
+
+# Statuses in which the unit does not see the appraisal yet (its own answers only).
+BEFORE_APPRAISAL_SHOWN = (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.UNDER_APPRAISAL)
+
+
+@dataclass(frozen=True)
+class AssessmentPage:
+    """What the portal's detail page shows of one field of an assessment, read in one call."""
+
+    fields: list[FieldSection]
+    field_code: str | None  # the field asked for, else the first one (None when the tree is empty)
+    current: FieldSection | None
+    rows: list[Criterion]  # the field's criteria in tree order, leaves with their score and evidence
+    round: str | None  # the round the unit may write now (policy.SELF, policy.EXPLANATION) or None
+    window: policy.Window
+    documents: QuerySet[Document] | list  # the unit's library, to attach from, while a round is open
+    show_appraisal: bool
+    is_head: bool
+
+
+def assessment_page(assessment, *, user, field_code: str | None) -> AssessmentPage:
+    """One field of ``assessment`` as ``user`` sees it: the fields, the chosen field's rows, the writing window
+    and whether the user heads the unit (five queries; the library is read when the page lists it)."""
+    fields = assessment_fields(assessment)
+    codes = [field.code for field in fields]
+    if field_code not in codes:
+        field_code = codes[0] if codes else None
+    round_, window = policy.writable_window(assessment)
+    return AssessmentPage(
+        fields=fields,
+        field_code=field_code,
+        current=next((field for field in fields if field.code == field_code), None),
+        rows=field_rows(assessment, field_code) if field_code else [],
+        round=round_,
+        window=window,
+        documents=unit_documents(assessment.unit_id) if round_ else [],
+        show_appraisal=assessment.status not in BEFORE_APPRAISAL_SHOWN,
+        is_head=policy.is_head(user, assessment),
+    )

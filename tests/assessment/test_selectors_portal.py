@@ -1,0 +1,117 @@
+"""assessment/selectors/portal.py: what the unit's pages read, on the factories' small tree (tests/factories.py:
+appraisal leaves 1.1 (2 points, evidence required), 1.2 (3, N/A allowed), 2.1 (4); survey 2.2; bonus and penalty
+in field 3)."""
+
+from decimal import Decimal
+
+import pytest
+
+from assessment import policy
+from assessment.models import Score
+from assessment.selectors.portal import (
+    FieldSection,
+    Progress,
+    assessment_fields,
+    assessment_missing,
+    assessment_page,
+    assessments_progress,
+    field_rows,
+    unit_assessments,
+    unit_documents,
+)
+from tests.factories import AssessmentFactory, DocumentFactory, EvidenceFactory, PeriodFactory
+
+
+@pytest.fixture
+def answered(finance):
+    """Finance's assessment with 1.1 self-scored 2 (no evidence yet) and 1.2 marked not applicable; 2.1 blank."""
+    assessment = AssessmentFactory(unit=finance, period=PeriodFactory(year=2024))
+    Score.objects.filter(assessment=assessment, criterion__code="1.1").update(self_points=Decimal("2"))
+    Score.objects.filter(assessment=assessment, criterion__code="1.2").update(is_na=True, na_reason="Không phát sinh")
+    return assessment
+
+
+def test_progress_counts_appraisal_leaves_only_in_one_query(answered, django_assert_num_queries):
+    empty = AssessmentFactory()
+    with django_assert_num_queries(1):
+        progress = assessments_progress([answered.pk, empty.pk])
+    assert progress == {
+        answered.pk: Progress(
+            total=3, answered=2, missing_evidence=1, self_points=Decimal("2.00"), applicable_max=Decimal("6.00")
+        ),
+        empty.pk: Progress(  # 1.1 lacks its evidence before it is even answered
+            total=3, answered=0, missing_evidence=1, self_points=Decimal("0.00"), applicable_max=Decimal("9.00")
+        ),
+    }
+    assert (progress[answered.pk].percent_answered, progress[answered.pk].self_index) == (67, Decimal("33.33"))
+    assert (progress[empty.pk].percent_answered, progress[empty.pk].self_index) == (0, Decimal("0.00"))
+
+
+def test_evidence_or_a_reason_clears_the_missing_evidence(answered, private_storage):
+    EvidenceFactory(score=Score.objects.get(assessment=answered, criterion__code="1.1"))
+    assert assessments_progress([answered.pk])[answered.pk].missing_evidence == 0
+    assert [item.code for item in assessment_missing(answered)] == ["2.1"]
+
+
+def test_what_stops_a_submission_in_tree_order_with_the_leaf_to_link(answered):
+    items = assessment_missing(answered)
+    scores = dict(Score.objects.filter(assessment=answered).values_list("criterion__code", "pk"))
+    assert [(item.score_id, item.field_code, item.code) for item in items] == [
+        (scores["1.1"], "1", "1.1"),
+        (scores["2.1"], "2", "2.1"),
+    ]
+    assert [str(item) for item in items] == [
+        "Tiêu chí 1.1: bắt buộc có tài liệu kiểm chứng: hãy gắn tài liệu hoặc ghi lý do không có.",
+        "Tiêu chí 2.1: chưa có điểm tự đánh giá và chưa đánh dấu “không áp dụng”.",
+    ]
+
+
+def test_the_unit_sees_its_own_assessments_newest_year_first(
+    answered, unit_staff, other_unit_staff, coordinator, finance
+):
+    later = AssessmentFactory(unit=finance, period=PeriodFactory(year=2030), framework=answered.framework)
+    AssessmentFactory()  # another unit's
+    assert list(unit_assessments(unit_staff)) == [later, answered]
+    assert list(unit_assessments(other_unit_staff)) == []
+    assert list(unit_assessments(coordinator)) == []  # Home Affairs has no unit: the portal lists nothing
+
+
+def test_the_library_is_the_units_own_newest_first(finance, ba_dinh, private_storage):
+    first, second = DocumentFactory(unit=finance), DocumentFactory(unit=finance)
+    DocumentFactory(unit=ba_dinh)
+    assert list(unit_documents(finance.pk)) == [second, first]
+
+
+def test_the_fields_with_their_answered_appraisal_leaves_in_two_queries(answered, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        fields = assessment_fields(answered)
+    assert fields == [
+        FieldSection("1", "Công tác chỉ đạo, điều hành cải cách hành chính", Decimal("5.00"), total=2, answered=2),
+        FieldSection("2", "Cải cách thể chế", Decimal("5.00"), total=1, answered=0),
+        FieldSection("3", "Điểm thưởng, điểm trừ", None, total=0, answered=0),
+    ]
+
+
+def test_the_rows_of_a_field_carry_their_score_in_three_queries(answered, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        rows = field_rows(answered, "2")
+        shown = [(row.code, row.score.self_points if row.score else "group") for row in rows]
+    assert shown == [("2", "group"), ("2.1", None), ("2.2", None)]
+    assert rows[1].score.criterion is rows[1] and rows[1].score.agency.code == "so-tu-phap"
+
+
+def test_the_detail_page_reads_one_field_in_one_call(answered, unit_staff, unit_head, django_assert_num_queries):
+    with django_assert_num_queries(6):  # the fields (2), the window (its period), the rows (3); is_head is cached
+        page = assessment_page(answered, user=unit_head, field_code="9")
+    assert (page.field_code, page.current.code, [row.code for row in page.rows]) == ("1", "1", ["1", "1.1", "1.2"])
+    assert [field.code for field in page.fields] == ["1", "2", "3"]
+    assert (page.round, page.window.open, page.show_appraisal, page.is_head) == (policy.SELF, True, False, True)
+    assert list(page.documents) == []
+    chosen = assessment_page(answered, user=unit_staff, field_code="2")
+    assert (chosen.field_code, chosen.current.code, chosen.is_head) == ("2", "2", False)
+
+
+def test_the_detail_page_after_the_appraisal_shows_it_and_offers_no_library(answered, unit_staff):
+    answered.status = "reappraised"
+    page = assessment_page(answered, user=unit_staff, field_code="1")
+    assert (page.round, page.show_appraisal, page.documents) == (None, True, [])
