@@ -1,5 +1,7 @@
 """A unit officer signs in, in Vietnamese, in a real browser, and sees their unit."""
 
+import re
+
 from playwright.sync_api import expect
 
 from accounts.models import Role
@@ -14,7 +16,10 @@ def test_unit_staff_signs_in_and_sees_the_unit(page, screenshot):
     user = UserFactory(username="canbo", full_name="Nguyễn Văn An")
     membership_grant(user=user, role=Role.UNIT_STAFF, unit=unit, actor=None)
 
+    # A visitor lands on the published results; the navigation bar leads to the login form.
     page.goto("/")
+    expect(page).to_have_url(re.compile(r"/results/$"))
+    page.get_by_role("link", name="Đăng nhập").first.click()
     expect(page).to_have_title("Đăng nhập · Chỉ số cải cách hành chính thành phố Hà Nội")
     screenshot("login")
 
