@@ -1,0 +1,42 @@
+"""The admin's own words in natural Vietnamese: ours replace the wrong or literal ones of Django's catalogue."""
+
+from django.urls import reverse
+
+from tests.assessment.conftest import score_of
+from tests.assessment.test_admin_appraisal import QUEUE, queue_data
+
+
+def test_an_invalid_grade_in_the_queue_is_announced_in_vietnamese(client, submitted, appraiser):
+    leaf = score_of(submitted, "1.1.1")
+    client.force_login(appraiser)
+    response = client.post(QUEUE, queue_data(client.get(QUEUE), {leaf.pk: {"appraised_points": "2"}}))
+    html = response.content.decode()
+    note = html[html.index('<p class="errornote">') :]
+    assert (
+        " ".join(note[: note.index("</p>")].split())
+        == '<p class="errornote"> Vui lòng sửa các lỗi được đánh dấu bên dưới.'
+    )
+    assert "Please correct" not in html
+
+
+def test_the_queue_and_the_index_say_sua_and_them(client, submitted, coordinator):
+    client.force_login(coordinator)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert 'class="changelink" aria-describedby="accounts-block">Sửa</a>' in index
+    assert 'class="addlink" aria-describedby="accounts-block">Thêm</a>' in index
+    assert "Tăng/giảm" not in index and "Thêm vào" not in index and "Không có sẵn" not in index
+    queue = client.get(QUEUE).content.decode()
+    assert "<title>Chọn điểm để sửa | Chỉ số CCHC</title>" in queue
+    units = client.get(reverse("admin:accounts_unit_changelist")).content.decode()
+    assert 'alt="Tìm kiếm"' in units and 'class="addlink">\n      Thêm đơn vị\n    </a>' in units
+
+
+def test_the_success_messages_read_naturally(client, submitted, coordinator):
+    from accounts.models import Block
+
+    client.force_login(coordinator)
+    block = Block.objects.get(code="departments")
+    url = reverse("admin:accounts_block_change", args=[block.pk])
+    data = {"code": block.code, "name": block.name, "order": block.order, "_save": "Lưu"}
+    response = client.post(url, data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [f'Đã lưu khối “<a href="{url}">{block.name}</a>”.']
