@@ -107,6 +107,8 @@ ENGLISH_STRINGS = [
     "Date joined",
     "Permissions",
     "Groups",
+    "True",  # the text of the admin's yes/no icons (alt), read out by screen readers
+    "False",
 ]
 
 # A text is English when it holds a run of at least three words of this list (a Vietnamese text never does:

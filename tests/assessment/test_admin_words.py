@@ -1,5 +1,7 @@
 """The admin's own words in natural Vietnamese: ours replace the wrong or literal ones of Django's catalogue."""
 
+import re
+
 from django.urls import reverse
 
 from tests.assessment.conftest import score_of
@@ -40,3 +42,17 @@ def test_the_success_messages_read_naturally(client, submitted, coordinator):
     data = {"code": block.code, "name": block.name, "order": block.order, "_save": "Lưu"}
     response = client.post(url, data, follow=True)
     assert [str(m) for m in response.context["messages"]] == [f'Đã lưu khối “<a href="{url}">{block.name}</a>”.']
+
+
+def test_the_yes_no_icons_are_read_in_vietnamese(client, submitted, coordinator):
+    client.force_login(coordinator)
+    units = client.get(reverse("admin:accounts_unit_changelist")).content.decode()
+    icons = set(re.findall(r'<img src="/static/admin/img/icon-(\w+).svg" alt="([^"]*)">', units))
+    assert icons == {("yes", "Có")}  # every unit of the fixtures is active and appraises a field
+    from django.contrib.admin.templatetags.admin_list import _boolean_icon
+
+    assert [_boolean_icon(value) for value in (True, False, None)] == [
+        '<img src="/static/admin/img/icon-yes.svg" alt="Có">',
+        '<img src="/static/admin/img/icon-no.svg" alt="Không">',
+        '<img src="/static/admin/img/icon-unknown.svg" alt="Chưa rõ">',
+    ]
