@@ -56,3 +56,21 @@ def test_the_yes_no_icons_are_read_in_vietnamese(client, submitted, coordinator)
         '<img src="/static/admin/img/icon-no.svg" alt="Không">',
         '<img src="/static/admin/img/icon-unknown.svg" alt="Chưa rõ">',
     ]
+
+
+def test_the_admins_scripts_speak_natural_vietnamese(client, coordinator):
+    import json
+
+    client.force_login(coordinator)
+    script = client.get(reverse("admin:jsi18n")).content.decode()
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});", script, re.DOTALL).group(1))
+    assert catalog["%(sel)s of %(cnt)s selected"] == ["Đã chọn %(sel)s/%(cnt)s"]
+    assert (
+        catalog[
+            "You have selected an action, and you haven’t made any changes on individual fields. You’re probably "
+            "looking for the Go button rather than the Save button."
+        ]
+        == "Bạn đã chọn một thao tác và chưa sửa gì trong bảng: có lẽ bạn muốn bấm nút Thực hiện chứ không phải "
+        "nút Lưu."
+    )
+    assert (catalog["Available %s"], catalog["Chosen %s"]) == ("%s chưa chọn", "%s đã chọn")
