@@ -3,12 +3,17 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    SetUnusablePasswordMixin,
+    UserChangeForm,
+)
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import admin_lockouts  # noqa: F401 - registers the lockouts page
@@ -60,10 +65,21 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form, with its warning translated: Django joins it to the help text in English, untranslatable."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
+    change_password_form = PasswordChangeForm
     inlines = [MembershipInline]
     list_display = ["username", "full_name", "email", "roles", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "memberships__role", "memberships__unit__block"]

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from cchc.site import site_url
+
 _WINDOW_SECONDS = 3600
 
 
@@ -34,12 +36,12 @@ def password_reset_throttled(request, email: str) -> bool:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset view: the same answer for any address; links built from SITE_URL; throttled."""
+    """Django's reset view: the same answer for any address; links to the site's address (cchc/site.py); throttled."""
 
     email_template_name = "registration/password_reset_email.txt"
 
     def get_extra_email_context(self):
-        return {"site_url": settings.SITE_URL.rstrip("/"), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        return {"site_url": site_url(self.request), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
 
     def form_valid(self, form):
         if password_reset_throttled(self.request, form.cleaned_data["email"]):

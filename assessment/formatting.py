@@ -50,11 +50,13 @@ def points(value) -> str:
 
 
 def compact(value) -> str:
-    """Points as the press writes a maximum: 12 rather than 12,00; 8,45 stays 8,45."""
+    """A maximum as people write it, without trailing zeros: 100 rather than 100,00, 15,5 rather than 15,50;
+    8,45 stays 8,45. Scores keep their two places (``points``)."""
     if value is None:
         return "—"
     value = shown(Decimal(value))
-    return number_format(value, 0) if value == value.to_integral_value() else decimal2(value)
+    places = max(0, -value.normalize().as_tuple().exponent)
+    return number_format(value, places)
 
 
 def declared(value) -> str:

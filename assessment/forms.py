@@ -211,7 +211,8 @@ class EvidenceForm(forms.Form):
 class SubmitForm(forms.Form):
     signed_report = forms.FileField(
         label=_("Signed self-assessment report (scan: PDF, JPG or PNG)"),
-        required=False,
+        required=True,  # marked as such; the service checks it again, with the same message
+        error_messages={"required": _("Upload the signed self-assessment report (a scan, PDF, JPG or PNG).")},
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
     )
     confirm = forms.BooleanField(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import UNIT_MEMBER_ROLES, Membership, Role
+from cchc.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def _home_affairs() -> list[str]:
 
 
 def _link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return site_url() + path
 
 
 def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:

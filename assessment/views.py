@@ -418,8 +418,9 @@ def assessment_submit_view(request, pk):
         else:
             messages.success(request, _("The self-assessment of %(unit)s was submitted.") % {"unit": assessment.unit})
             return redirect("assessment:assessment-summary", assessment.pk)
-    for problem in scan_problems:
-        form.add_error("signed_report", problem)
+    for problem in scan_problems:  # the form already says "upload it" when nothing was chosen
+        if problem not in form.errors.get("signed_report", []):
+            form.add_error("signed_report", problem)
     detail = reverse("assessment:assessment-detail", args=[assessment.pk])
     problems = (
         [{"text": str(item), "href": f"{detail}?field={item.field_code}#leaf-{item.code}"} for item in missing]

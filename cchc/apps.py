@@ -14,11 +14,13 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from cchc import checks  # noqa: F401 - registers the deployment check of the secret key
+        from cchc.admin_icons import install as install_translated_admin_icons
         from cchc.db import register_sqlite_collation
         from cchc.uploads import install as install_upload_name_marking
 
         connection_created.connect(register_sqlite_collation, dispatch_uid="cchc-vi-collation")
         install_upload_name_marking()  # control characters in uploaded names are refused, not dropped
+        install_translated_admin_icons()  # alt="Có"/"Không" on the admin's yes/no icons, not "True"/"False"
 
 
 class CchcAdminConfig(AdminConfig):

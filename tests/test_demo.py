@@ -109,7 +109,7 @@ def _assert_the_unit_page_shows_its_published_result(html, period):
         )
     assert (
         f"Thẩm định {points(unit.appraised)} + điều tra xã hội học {points(unit.survey)} + điểm thưởng "
-        f"{points(unit.bonus)} − điểm trừ {points(unit.penalty)} = {points(unit.total)}/{points(unit.maximum)} điểm."
+        f"{points(unit.bonus)} − điểm trừ {points(unit.penalty)} = {points(unit.total)}/{compact(unit.maximum)} điểm."
         in html
     )
 

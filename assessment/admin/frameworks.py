@@ -7,13 +7,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
+from assessment.formatting import compact
 from assessment.models import (
     CRITERION_FIELDS,
     SCORED_METHODS,
@@ -114,7 +114,7 @@ class FrameworkAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("points"), ordering="scored_points")
     def scale(self, obj):
-        return number_format(obj.scored_points or 0, 2)
+        return compact(obj.scored_points or 0)
 
     @admin.display(description=_("scored criteria"), ordering="leaf_count")
     def criteria_count(self, obj):
@@ -132,11 +132,11 @@ class FrameworkAdmin(admin.ModelAdmin):
                 "penalty up to %(penalty)s; %(leaves)s scored criteria."
             )
             % {
-                "appraisal": number_format(totals.appraisal, 2),
-                "survey": number_format(totals.survey, 2),
-                "total": number_format(totals.total, 2),
-                "bonus": number_format(totals.bonus, 2),
-                "penalty": number_format(totals.penalty, 2),
+                "appraisal": compact(totals.appraisal),
+                "survey": compact(totals.survey),
+                "total": compact(totals.total),
+                "bonus": compact(totals.bonus),
+                "penalty": compact(totals.penalty),
                 "leaves": totals.leaves,
             },
         )

@@ -88,9 +88,10 @@ class AdjustmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].queryset = Criterion.objects.filter(
-            method__in=[Method.BONUS, Method.PENALTY], framework__state=FrameworkState.ACTIVE
-        ).select_related("framework")
+        if "criterion" in self.fields:  # the council reads an entry: every field is read only, none in the form
+            self.fields["criterion"].queryset = Criterion.objects.filter(
+                method__in=[Method.BONUS, Method.PENALTY], framework__state=FrameworkState.ACTIVE
+            ).select_related("framework")
 
     def clean(self):
         cleaned = super().clean()

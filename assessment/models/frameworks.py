@@ -187,6 +187,14 @@ class Criterion(models.Model):
             return
         if self.max_points is None:
             raise ValidationError({"max_points": _("A scored criterion needs its maximum points.")})
+        if self.method == Method.PENALTY and self.evidence_required:
+            raise ValidationError(
+                {
+                    "evidence_required": _(
+                        "A penalty is entered by Home Affairs with its decision: the unit gives no evidence for it."
+                    )
+                }
+            )
         if self.method != Method.APPRAISAL:
             if self.rule or self.rule_params:
                 raise ValidationError(

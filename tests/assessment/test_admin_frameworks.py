@@ -49,7 +49,7 @@ def test_coordinator_imports_the_sample_with_a_preview_then_confirms(client, coo
 
     page = client.get(response["Location"]).content.decode()
     assert (
-        "thẩm định 70,00 + điều tra xã hội học 30,00 = 100,00 điểm; điểm thưởng tối đa 2,00, điểm trừ tối đa 3,00; "
+        "thẩm định 70 + điều tra xã hội học 30 = 100 điểm; điểm thưởng tối đa 2, điểm trừ tối đa 3; "
         "43 tiêu chí được chấm." in page
     )
 

@@ -22,7 +22,7 @@ def test_import_framework_creates_the_framework_and_prints_its_totals(agencies, 
     )
     assert capsys.readouterr().out == (
         "Đã nhập: bộ chỉ số “Bộ chỉ số khối Sở” của Khối Sở, ban, ngành: 54 tiêu chí, 43 tiêu chí được chấm; "
-        "thẩm định 70,00 + điều tra xã hội học 30,00 = 100,00 điểm; điểm thưởng tối đa 2,00, điểm trừ tối đa 3,00.\n"
+        "thẩm định 70 + điều tra xã hội học 30 = 100 điểm; điểm thưởng tối đa 2, điểm trừ tối đa 3.\n"
     )
     framework = Framework.objects.get()
     assert (framework.decision_number, f"{framework.decision_date:%d/%m/%Y}", framework.first_year) == (
@@ -53,7 +53,7 @@ def test_import_framework_can_activate(agencies):
 
 def test_a_dry_run_prints_the_totals_and_saves_nothing(agencies, capsys):
     call_command("import_framework", str(SAMPLE), "--block", "departments", "--name", "X", "--dry-run")
-    assert "thẩm định 70,00 + điều tra xã hội học 30,00 = 100,00 điểm" in capsys.readouterr().out
+    assert "thẩm định 70 + điều tra xã hội học 30 = 100 điểm" in capsys.readouterr().out
     assert not Framework.objects.exists()
 
 

@@ -101,7 +101,7 @@ def test_two_queue_saves_of_one_row_at_the_same_instant(submitted, appraiser, co
     winner = next(name for name, response in responses.items() if response.status_code == 302)
     loser = next(name for name in responses if name != winner)
     said = [" ".join(str(m).split()) for m in clients[winner].get(queue).context["messages"]]
-    assert said == ["2 điểm đã được thay đổi thành công."]
+    assert said == ["Đã lưu 2 điểm."]
     leaf.refresh_from_db()
     other.refresh_from_db()
     expected = {

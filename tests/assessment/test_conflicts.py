@@ -98,7 +98,7 @@ def test_queue_race_the_refused_row_is_marked_and_nothing_of_the_page_is_saved(
     html = response.content.decode()
     assert graded_message(stale) in html
     assert NOTHING_SAVED in html
-    assert "đã được thay đổi thành công" not in html
+    assert "Đã lưu 1 điểm." not in html and "Đã lưu 2 điểm." not in html
 
 
 def test_queue_saving_again_after_a_conflict_is_a_deliberate_overwrite(client, submitted, appraiser, coordinator):
@@ -113,7 +113,7 @@ def test_queue_saving_again_after_a_conflict_is_a_deliberate_overwrite(client, s
 
     again = client.post(QUEUE, dict(refused.context["cl"].formset.data.items()), follow=True)
 
-    assert messages_of(again) == ["2 điểm đã được thay đổi thành công."]
+    assert messages_of(again) == ["Đã lưu 2 điểm."]
     assert state(stale) == (Decimal("0.00"), "", appraiser, 2)
     assert state(fresh)[::2] == (Decimal("0.50"), appraiser)
 
@@ -145,7 +145,7 @@ def test_queue_a_row_saved_by_someone_else_but_left_untouched_does_not_block_the
 
     response = client.post(QUEUE, queue_data(page, {mine.pk: {"appraised_points": "1"}}), follow=True)
 
-    assert messages_of(response) == ["1 điểm đã được thay đổi thành công."]
+    assert messages_of(response) == ["Đã lưu 1 điểm."]
     assert state(other) == (Decimal("1.00"), "", coordinator, 1)
     assert state(mine)[::2] == (Decimal("1.00"), appraiser)
 

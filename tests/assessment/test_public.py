@@ -72,13 +72,13 @@ def test_the_unit_page_reads_as_the_press_writes(client, graded_period, coordina
     assert "Lĩnh vực 1: 8,45/12 điểm, đạt 70,42%" in html
     assert "Lĩnh vực 2: 0,00/5 điểm, đạt 0,00%" in html
     assert "Lĩnh vực 3: 7,25/10 điểm, đạt 72,50%" in html
-    assert "Thẩm định 8,45 + điều tra xã hội học 7,25 + điểm thưởng 2,00 − điểm trừ 1,00 = 16,70/27,00 điểm." in html
+    assert "Thẩm định 8,45 + điều tra xã hội học 7,25 + điểm thưởng 2,00 − điểm trừ 1,00 = 16,70/27 điểm." in html
     weaknesses = re.findall(r"<li>Tiêu chí ([\d.]+) \(([^)]+)\): ([^<]+)</li>", html)
     assert weaknesses == [
-        ("2.2", "Công khai thủ tục", "0,00/5,00 điểm"),
-        ("1.2", "Kiểm tra CCHC", "4,95/8,00 điểm"),
-        ("3.1", "Khảo sát sự hài lòng", "7,25/10,00 điểm"),
-        ("1.1", "Kế hoạch CCHC", "3,50/4,00 điểm"),
+        ("2.2", "Công khai thủ tục", "0,00/5 điểm"),
+        ("1.2", "Kiểm tra CCHC", "4,95/8 điểm"),
+        ("3.1", "Khảo sát sự hài lòng", "7,25/10 điểm"),
+        ("1.1", "Kế hoạch CCHC", "3,50/4 điểm"),
     ]
     assert client.get(reverse("public:results-unit", args=[2023, "so-khong-co"])).status_code == 404
 

@@ -224,7 +224,7 @@ def test_the_dashboard_shows_deadline_progress_and_projection(client, unit_staff
     assert f"Tự đánh giá đến hết ngày {closes:%d/%m/%Y} (còn 10 ngày)" in html
     assert "Đã chấm 1/33 tiêu chí" in html
     assert "33 tiêu chí thiếu tài liệu kiểm chứng bắt buộc" in html
-    assert "Tự chấm 1,00/70,00 điểm (1,43%) phần thẩm định" in html
+    assert "Tự chấm 1,00/70 điểm (1,43%) phần thẩm định" in html
 
 
 def _framework_with_leaves(count: int) -> Framework:

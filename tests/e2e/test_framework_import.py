@@ -31,8 +31,8 @@ def test_coordinator_imports_the_sample_framework_through_the_preview(page, scre
 
     page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.get_by_test_id("framework-totals")).to_have_text(
-        "thẩm định 70,00 + điều tra xã hội học 30,00 = 100,00 điểm; điểm thưởng tối đa 2,00, "
-        "điểm trừ tối đa 3,00; 43 tiêu chí được chấm."
+        "thẩm định 70 + điều tra xã hội học 30 = 100 điểm; điểm thưởng tối đa 2, "
+        "điểm trừ tối đa 3; 43 tiêu chí được chấm."
     )
     expect(page.get_by_test_id("framework-tree").locator("tbody tr")).to_have_count(54)
     screenshot("framework-tree")

@@ -2,11 +2,11 @@ from datetime import datetime
 
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Block
+from assessment.formatting import compact
 from assessment.models import Framework
 from assessment.resources import CriterionResource
 from assessment.services import framework_activate
@@ -79,9 +79,9 @@ class Command(TableImportCommand):
             "block": self.block.name,
             "rows": outcome.new + outcome.updated + outcome.unchanged,
             "leaves": totals.leaves,
-            "appraisal": number_format(totals.appraisal, 2),
-            "survey": number_format(totals.survey, 2),
-            "total": number_format(totals.total, 2),
-            "bonus": number_format(totals.bonus, 2),
-            "penalty": number_format(totals.penalty, 2),
+            "appraisal": compact(totals.appraisal),
+            "survey": compact(totals.survey),
+            "total": compact(totals.total),
+            "bonus": compact(totals.bonus),
+            "penalty": compact(totals.penalty),
         }
