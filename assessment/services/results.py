@@ -1,5 +1,6 @@
 """The period's results: computed set-based from the final scores, then frozen in a publication."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Max, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -36,7 +37,6 @@ from assessment.models import (
 )
 from assessment.policy import may_import_survey, may_publish
 from assessment.sql import (
-    POINTS,
     counted_filter,
     lost_points_expression,
     scored_points_expression,
@@ -124,10 +124,7 @@ def period_results(period: Period) -> list[BlockRows]:
     ):
         field_titles[framework_id].append((code, title))  # fields without scored leaves are dropped below
     leaves: dict[int, list[scoring.LeafScore]] = defaultdict(list)
-    if connection.vendor == "postgresql":
-        sums, weakest = _sums_and_weakest(period)
-    else:
-        sums, weakest = _field_sums(period), _weakest(period)
+    sums, weakest = _sums_and_weakest(period)
     for assessment_id, field_code, method, points, maximum in sums:
         # Sums of 2-place values: exact in PostgreSQL; SQLite adds in floating point, so back to the 2 places.
         leaves[assessment_id].append(
@@ -166,25 +163,17 @@ def period_results(period: Period) -> list[BlockRows]:
     return sorted(by_block.values(), key=lambda rows: (rows.block.order, rows.block.code))
 
 
-def _field_sums(period: Period):
-    """(assessment, field code, method, scored points, maximum) of the counted leaves, one row per group."""
-    return (
-        _counted_scores(period)
-        .values("assessment_id", "criterion__field_code", "criterion__method")
-        .annotate(points=Sum(scored_points_expression(), output_field=POINTS), maximum=Sum("criterion__max_points"))
-        .values_list("assessment_id", "criterion__field_code", "criterion__method", "points", "maximum")
-    )
-
-
 def _sums_and_weakest(period: Period):
-    """PostgreSQL: _field_sums and _weakest in one pass over the score rows.
+    """Each unit's sums by field and method of its counted leaves, and its weakest leaves, in one pass over the
+    score rows: ([(assessment, field code, method, points, maximum)], {assessment: [(code, title, max, points)]}).
 
     The inner query reads each counted leaf once with its scored points, the points it lost and its place among
-    its unit's losses (the expressions of assessment.sql, as in the two queries it replaces); the outer one adds
+    its unit's losses (the expressions of assessment.sql); the outer one adds
     up each field by method and gathers, unordered, the (place, criterion) of the group's leaves that lost points
     and are among the unit's WEAKEST. Lost points are never negative (the database holds every score within its
     maximum), so the places of the leaves that lost points are the same as among those leaves alone. Codes and
-    titles come from the criteria, not through the sort.
+    titles come from the criteria, not through the sort. The places are taken on the lost points in hundredths,
+    an exact integer (lost points have 2 places), so SQLite's floating point cannot reorder ties.
     """
     leaves = (
         _counted_scores(period)
@@ -198,7 +187,7 @@ def _sums_and_weakest(period: Period):
             leaf_lost=lost_points_expression(),
         )
         # The same order on the lost points in hundredths (exact: they have 2 places), an integer sort.
-        .annotate(leaf_cents=Cast(F("leaf_lost") * 100, BigIntegerField()))
+        .annotate(leaf_cents=Cast(Round(F("leaf_lost") * 100), BigIntegerField()))
         .annotate(leaf_position=weakest_position_window("leaf_cents"))
         .values_list(
             "leaf_assessment",
@@ -214,15 +203,22 @@ def _sums_and_weakest(period: Period):
     )
     inner, params = leaves.query.sql_with_params()
     weak = f"leaf.leaf_lost > 0 AND leaf.leaf_position <= {int(WEAKEST)}"
-    triples = f"array_agg(ARRAY[leaf.leaf_position, leaf.leaf_criterion, leaf.leaf_cents]) FILTER (WHERE {weak})"
+    triple = "leaf.leaf_position, leaf.leaf_criterion, leaf.leaf_cents"
+    postgresql = connection.vendor == "postgresql"
+    # PostgreSQL gathers them as an array of arrays, SQLite as a JSON text.
+    gather = f"array_agg(ARRAY[{triple}])" if postgresql else f"json_group_array(json_array({triple}))"
+    triples = f"{gather} FILTER (WHERE {weak})"
     groups = "leaf.leaf_assessment, leaf.leaf_field, leaf.leaf_method"
     # No outside text: the inner query's own SQL, fixed names and a constant.
     sql = f"SELECT {groups}, SUM(leaf.leaf_points), SUM(leaf.leaf_max), {triples} FROM ({inner}) leaf GROUP BY {groups}"  # noqa: S608
     sums, found = [], defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the sort of the window stays in memory
+        if postgresql:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the sort of the window stays in memory
         cursor.execute(sql, params)
         for assessment_id, field_code, method, points, maximum, weakest in cursor.fetchall():
+            if not postgresql:  # floating-point sums (back to the 2 places later) and JSON
+                points, maximum, weakest = Decimal(str(points)), Decimal(str(maximum)), json.loads(weakest)
             sums.append((assessment_id, field_code, method, points, maximum))
             if weakest:
                 found[assessment_id].extend(weakest)
@@ -234,29 +230,11 @@ def _sums_and_weakest(period: Period):
     }
     weakest: dict[int, list] = {}
     for assessment_id, triples in found.items():
-        weakest[assessment_id] = [
-            (*criteria[pk][:2], criteria[pk][2], criteria[pk][2] - Decimal(hundredths).scaleb(-2))
-            for _position, pk, hundredths in sorted(triples)
-        ]
+        weakest[assessment_id] = []
+        for _position, pk, hundredths in sorted(triples):
+            code, title, max_points = criteria[pk]
+            weakest[assessment_id].append((code, title, max_points, max_points - Decimal(hundredths).scaleb(-2)))
     return sums, weakest
-
-
-def _weakest(period: Period) -> dict[int, list[tuple[str, str, Decimal, Decimal]]]:
-    """Each unit's leaves that lost the most points (at most WEAKEST, ties in framework order)."""
-    rows = (
-        _counted_scores(period)
-        .annotate(lost=lost_points_expression())
-        .filter(lost__gt=0)
-        .annotate(position=weakest_position_window("lost"))
-        .filter(position__lte=WEAKEST)
-        .values_list(
-            "assessment_id", "position", "criterion__code", "criterion__title", "criterion__max_points", "lost"
-        )
-    )
-    weakest: dict[int, list] = defaultdict(list)
-    for assessment_id, _position, code, title, max_points, points_lost in sorted(rows, key=lambda row: row[:2]):
-        weakest[assessment_id].append((code, title, max_points, max_points - points_lost))
-    return weakest
 
 
 PUBLISHABLE = (AssessmentStatus.APPROVED, AssessmentStatus.PUBLISHED)
