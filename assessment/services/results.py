@@ -413,7 +413,7 @@ def _mark_published(period: Period, actor, now, publication: Publication) -> Non
                 AssessmentStatus.APPROVED.value,
                 AssessmentStatus.PUBLISHED.value,
                 actor.pk,
-                now,
+                event.get_field("at").get_db_prep_value(now, connection),  # as the ORM would store it
                 reason,
                 period.pk,
                 AssessmentStatus.APPROVED.value,
