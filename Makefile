@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n auto
 PORT ?= 8000
 
-.PHONY: run test setup lint messages catalogue clean mutation
+.PHONY: run test setup lint messages catalogue clean mutation loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test: setup
 
 # Mutation testing of the rules (scoring, workflow, policy, results), slow: not part of `make test` (README).
 MUTATION_CHILDREN ?= 2
+loadtest: setup  ## issue 12: fresh PostgreSQL database, gunicorn in production settings, 200 users; LOADTEST_ARGS=--quick
+	$(PY) tools/loadtest.py $(LOADTEST_ARGS)
+
 mutation: setup
 	rm -rf mutants
 	$(DEV_ENV) $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN)

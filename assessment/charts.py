@@ -159,6 +159,9 @@ def field_profile(
     return mark_safe(wide + narrow)  # noqa: S308 - every text is escaped
 
 
+SPREAD_DOTS = 250  # above this many units, the spread draws one dot per occupied pixel
+
+
 def spread(values: list[Decimal], *, average: Decimal | None, title: str, width: int = WIDE_WIDTH) -> SafeString:
     """Every unit of a block as a dot on one 0–100% line, with the block's average; the spread at a glance."""
     return mark_safe(  # noqa: S308 - every text is escaped
@@ -180,8 +183,11 @@ def _spread(values, *, average, title, width, variant, font_size, step) -> str:
         x = _at(left + _share(room, tick))
         parts.append(f'<line x1="{x}" y1="{middle - 4}" x2="{x}" y2="{middle + 4}" stroke="{AXIS}"/>')
         parts.append(f'<text x="{x}" y="{middle + 22}" text-anchor="middle" fill="{AXIS}">{tick}</text>')
-    for value in values:
-        x = _at(left + _share(room, value))
+    positions = [_at(left + _share(room, value)) for value in values]
+    if len(positions) > SPREAD_DOTS:
+        # A national-size block: one dot per whole pixel where any unit lies (a few hundred, not thousands).
+        positions = list(dict.fromkeys(str(Decimal(x).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for x in positions))
+    for x in positions:
         parts.append(f'<circle cx="{x}" cy="{middle}" r="5" fill="{BAR_LIGHT}" stroke="{BAR}" fill-opacity="0.7"/>')
     if average is not None:
         x = _at(left + _share(room, average))

@@ -1,19 +1,27 @@
 """The public site: published results only, read from the frozen snapshots, without signing in."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from assessment import charts
 from assessment.exports import FORMATS, file_name, publication_file
 from assessment.models import PublishedUnit
 from assessment.selectors.results import (
+    PAGE_SIZE,
+    block_indices,
     latest_publications,
     previous_year,
+    public_page_key,
+    publication_blocks,
     publication_for,
     publication_replacement,
-    publication_tables,
+    ranking_page,
     unit_trend,
 )
 
@@ -39,59 +47,98 @@ def results_index(request):
     )
 
 
+def _cached(request, publication, page: str, build) -> HttpResponse:
+    """The page's own content (title and body) kept in the cache for anonymous readers, keyed by the publication
+    and by everything else it shows (public_page_key); the frame around it (header, language form with its fresh
+    CSRF token) is drawn on every request. Signed-in people always get a fresh rendering."""
+    key = None if request.user.is_authenticated else public_page_key(publication, page, get_language())
+    parts = cache.get(key) if key else None
+    if parts is None:
+        template, context = build()
+        parts = (context.pop("title"), render_to_string(template, context, request))
+        if key:
+            cache.set(key, parts, timeout=None)
+    title, body = parts
+    template = "public/results_period.html" if page.startswith("period") else "public/results_unit.html"
+    return render(request, template, {"title": title, "body": mark_safe(body)})  # noqa: S308 - our own rendering
+
+
+def _page_number(value) -> int:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
 @login_not_required
 @require_GET
 def results_period(request, year):
-    """One year's ranking in every block, with last year's comparison and the charts."""
+    """One year's ranking in every block, with last year's comparison and the charts.
+
+    A block of more than PAGE_SIZE units is shown by pages (``?block=<code>&page=<n>``): without ``block``
+    every block shows its first page; with it, only that block, at that page.
+    """
     publication = _publication(year, request)
-    blocks = publication_tables(publication)
-    previous = previous_year(publication)
-    tables = []
-    for block in blocks:
-        units = list(block.results.all())
-        rows = []
-        for unit in units:
-            before = previous.units.get(unit.unit_id)
-            rows.append(
+    chosen = request.GET.get("block") or None
+    number = _page_number(request.GET.get("page"))
+    if chosen is None:
+        number = 1
+
+    def build():
+        blocks = publication_blocks(publication)
+        if chosen is not None:
+            blocks = [block for block in blocks if block.block.code == chosen]
+            if not blocks:
+                raise Http404
+        previous = previous_year(publication)
+        tables = []
+        for block in blocks:
+            pages = max(1, -(-block.units // PAGE_SIZE))
+            if number > pages:
+                raise Http404
+            start = (number - 1) * PAGE_SIZE
+            units = list(ranking_page(block, start, PAGE_SIZE))
+            rows = []
+            for unit in units:
+                before = previous.units.get(unit.unit_id)
+                rows.append(
+                    {
+                        "unit": unit,
+                        "change": _change(unit.shown_index, before[0] if before else None),
+                        "rank_change": None
+                        if not before or unit.rank is None or before[1] is None
+                        else before[1] - unit.rank,
+                    }
+                )
+            block_fields = [
+                {"field": item, "change": _change(item.average, previous.fields.get((block.block_id, item.code)))}
+                for item in block.fields.all()
+            ]
+            tables.append(
                 {
-                    "unit": unit,
-                    "change": _change(unit.shown_index, before[0] if before else None),
-                    "rank_change": None
-                    if not before or unit.rank is None or before[1] is None
-                    else before[1] - unit.rank,
+                    "block": block,
+                    "rows": rows,
+                    "fields": block_fields,
+                    "change": _change(block.average, previous.blocks.get(block.block_id)),
+                    "page": number,
+                    "pages": range(1, pages + 1),
+                    "first": start + 1,
+                    "last": start + len(units),
+                    "bars": charts.ranking_bars(
+                        [(unit.unit_name, unit.shown_index) for unit in units], title=block.name
+                    ),
+                    "spread": charts.spread(block_indices(block), average=block.average, title=block.name),
                 }
             )
-        block_fields = [
-            {"field": item, "change": _change(item.average, previous.fields.get((block.block_id, item.code)))}
-            for item in block.fields.all()
-        ]
-        tables.append(
-            {
-                "block": block,
-                "rows": rows,
-                "fields": block_fields,
-                "change": _change(block.average, previous.blocks.get(block.block_id)),
-                "bars": charts.ranking_bars([(unit.unit_name, unit.shown_index) for unit in units], title=block.name),
-                "spread": charts.spread(
-                    [unit.shown_index for unit in units if unit.shown_index is not None],
-                    average=block.average,
-                    title=block.name,
-                ),
-            }
-        )
-    versions = list(publication.period.publications.order_by("version"))
-    return render(
-        request,
-        "public/results_period.html",
-        {
+        versions = list(publication.period.publications.order_by("version"))
+        return "public/results_period_body.html", {
+            "title": publication.period.name,
             "publication": publication,
             "tables": tables,
             "previous": previous,
             "versions": versions,
             "replacement": publication_replacement(publication),
             "formats": list(FORMATS),
-        },
-    )
+        }
+
+    return _cached(request, publication, f"period:{chosen or ''}:{number}", build)
 
 
 @login_not_required
@@ -99,26 +146,26 @@ def results_period(request, year):
 def results_unit(request, year, unit_code):
     """One unit: its fields as the press writes them, its trend over the years, its weakest criteria."""
     publication = _publication(year, request)
-    unit = (
-        PublishedUnit.objects.filter(publication=publication, unit_code=unit_code)
-        .select_related("block")
-        .prefetch_related("fields", "weaknesses", "block__fields")
-        .first()
-    )
-    if unit is None:
-        raise Http404
-    block_averages = {item.code: item.average for item in unit.block.fields.all()}
-    fields = list(unit.fields.all())
-    profile = charts.field_profile(
-        [(f"{item.code}. {item.title}", item.index, block_averages.get(item.code)) for item in fields],
-        title=unit.unit_name,
-    )
-    trend = unit_trend(unit.unit_id)
-    replacement = publication_replacement(publication)
-    return render(
-        request,
-        "public/results_unit.html",
-        {
+
+    def build():
+        unit = (
+            PublishedUnit.objects.filter(publication=publication, unit_code=unit_code)
+            .select_related("block")
+            .prefetch_related("fields", "weaknesses", "block__fields")
+            .first()
+        )
+        if unit is None:
+            raise Http404
+        block_averages = {item.code: item.average for item in unit.block.fields.all()}
+        fields = list(unit.fields.all())
+        profile = charts.field_profile(
+            [(f"{item.code}. {item.title}", item.index, block_averages.get(item.code)) for item in fields],
+            title=unit.unit_name,
+        )
+        trend = unit_trend(unit.unit_id)
+        replacement = publication_replacement(publication)
+        return "public/results_unit_body.html", {
+            "title": f"{unit.unit_name} · {publication.period.name}",
             "publication": publication,
             "unit": unit,
             "replacement": replacement,
@@ -131,8 +178,9 @@ def results_unit(request, year, unit_code):
             "trend_chart": charts.ranking_bars(
                 [(str(year_), index) for year_, index, _rank in trend], title=unit.unit_name
             ),
-        },
-    )
+        }
+
+    return _cached(request, publication, f"unit:{unit_code}", build)
 
 
 @login_not_required

@@ -134,3 +134,13 @@ def council_member(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", full_name="Quản trị hệ thống", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The public pages are cached by publication; every test starts with an empty cache (SQLite reuses ids)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -75,3 +75,15 @@ def test_production_settings_values():
         "Asia/Ho_Chi_Minh",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
+
+
+def test_production_keeps_database_connections_and_checks_them():
+    script = (
+        "from django.conf import settings as s;"
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.CACHES['default']['BACKEND'])"
+    )
+    result = manage("shell", "-v", "0", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "True", "django.core.cache.backends.locmem.LocMemCache"]
+    result = manage("shell", "-v", "0", "-c", script, env={**PRODUCTION_ENV, "CONN_MAX_AGE": "0"})
+    assert result.stdout.split()[:2] == ["0", "True"]

@@ -6,6 +6,7 @@ Imports Django, the scoring rules and the models; never a service."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,59 @@ def publication_tables(publication):
             ),
         )
         .order_by("order")
+    )
+
+
+PAGE_SIZE = 150  # units of a block per page of the public ranking (a 5,000-unit block: 34 pages of ~240 KB)
+
+
+def publication_blocks(publication):
+    """The publication's blocks with their field averages, without their units (two queries)."""
+    return list(
+        PublishedBlock.objects.filter(publication=publication)
+        .select_related("block")
+        .prefetch_related("fields")
+        .order_by("order")
+    )
+
+
+def ranking_page(block, start: int, size: int):
+    """``size`` units of a published block from place ``start`` (0-based) of its ranking."""
+    return PublishedUnit.objects.filter(block=block).order_by("rank", "unit_code")[start : start + size]
+
+
+def block_indices(block) -> list[Decimal]:
+    """Every shown index of a published block (for its spread chart)."""
+    return list(
+        PublishedUnit.objects.filter(block=block, shown_index__isnull=False)
+        .order_by("rank", "unit_code")
+        .values_list("shown_index", flat=True)
+    )
+
+
+def public_page_key(publication, page: str, language: str) -> str:
+    """The cache key of a public page of ``publication``: the publication itself never changes, but its pages
+    also show the other versions, the other years (changes against last year, a unit's trend) and imported
+    earlier results; so the key carries the newest publication and a fingerprint of the earlier results
+    (one query)."""
+    quote = connection.ops.quote_name
+    earlier, publications = EarlierResult._meta, Publication._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX({quote(publications.pk.column)}) FROM {quote(publications.db_table)}), "  # noqa: S608
+            f"COUNT(*), MAX({quote(earlier.pk.column)}), SUM({quote(earlier.get_field('index_percent').column)}), "
+            f"SUM({quote(earlier.get_field('rank').column)}) FROM {quote(earlier.db_table)}"
+        )
+        newest = cursor.fetchone()
+    return ":".join(
+        str(part)
+        for part in (
+            "public",
+            publication.pk,
+            *newest,
+            language,
+            page,
+        )
     )
 
 

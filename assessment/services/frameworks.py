@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -273,6 +273,50 @@ def criteria_tree_replace(
     return summary
 
 
+def _scores_insert_select(assessment_ids: list[int], leaves: dict[int, list[tuple[int, object, int | None]]]) -> int:
+    """PostgreSQL: one empty score row per leaf of each given assessment, in one ``INSERT … SELECT`` (the leaves
+    travel as arrays); rows already there are left alone (``ON CONFLICT DO NOTHING``). Returns the rows inserted.
+
+    Every column without a NULL default gets the model's default, as bulk_create would have written it.
+    """
+    if not assessment_ids:
+        return 0
+    framework_ids, criterion_ids, maxima, agencies = [], [], [], []
+    for framework_id, rows in leaves.items():
+        for criterion_id, max_points, agency_id in rows:
+            framework_ids.append(framework_id)
+            criterion_ids.append(criterion_id)
+            maxima.append(max_points)
+            agencies.append(agency_id)
+    given = {"assessment", "criterion", "max_points", "agency"}
+    defaults = [
+        model_field
+        for model_field in Score._meta.concrete_fields
+        if not model_field.primary_key and model_field.name not in given and not model_field.null
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(Score._meta.get_field(name).column) for name in ("assessment", "criterion", "max_points", "agency")
+    )
+    columns += "".join(f", {quote(model_field.column)}" for model_field in defaults)
+    constants = "".join(", %s" for _model_field in defaults)
+    sql = (
+        f"INSERT INTO {quote(Score._meta.db_table)} ({columns}) "  # noqa: S608 (names from the models)
+        f"SELECT a.id, leaf.criterion_id, leaf.max_points, leaf.agency_id{constants} "
+        f"FROM {quote(Assessment._meta.db_table)} a "
+        "JOIN unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[]) "
+        "AS leaf(framework_id, criterion_id, max_points, agency_id) ON leaf.framework_id = a.framework_id "
+        "WHERE a.id = ANY(%s::bigint[]) "
+        f"ON CONFLICT ({quote(Score._meta.get_field('assessment').column)}, "
+        f"{quote(Score._meta.get_field('criterion').column)}) DO NOTHING"
+    )
+    params = [model_field.get_db_prep_save(model_field.get_default(), connection) for model_field in defaults]
+    params += [framework_ids, criterion_ids, maxima, agencies, list(assessment_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 @dataclass(frozen=True)
 class OpenResult:
     assessments_created: int
@@ -392,21 +436,29 @@ def period_open(*, period: Period, actor, units=None) -> OpenResult:
         .annotate(rows=Count("scores"))
         .values_list("id", "framework_id", "rows")
     )
-    rows_before = Score.objects.filter(assessment__period=period).count()
-    batch = []
-    for assessment_id, framework_id, rows in incomplete:
-        if rows >= len(leaves.get(framework_id, [])):
-            continue
-        batch.extend(
-            Score(assessment_id=assessment_id, criterion_id=leaf, max_points=max_points, agency_id=agency_id)
-            for leaf, max_points, agency_id in leaves[framework_id]
-        )
-        if len(batch) >= SCORE_BATCH:
+    if connection.vendor == "postgresql":
+        todo = [
+            assessment_id
+            for assessment_id, framework_id, rows in incomplete
+            if rows < len(leaves.get(framework_id, []))
+        ]
+        scores_created = _scores_insert_select(todo, leaves)
+    else:
+        rows_before = Score.objects.filter(assessment__period=period).count()
+        batch = []
+        for assessment_id, framework_id, rows in incomplete:
+            if rows >= len(leaves.get(framework_id, [])):
+                continue
+            batch.extend(
+                Score(assessment_id=assessment_id, criterion_id=leaf, max_points=max_points, agency_id=agency_id)
+                for leaf, max_points, agency_id in leaves[framework_id]
+            )
+            if len(batch) >= SCORE_BATCH:
+                Score.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        if batch:
             Score.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    if batch:
-        Score.objects.bulk_create(batch, ignore_conflicts=True)
-    scores_created = Score.objects.filter(assessment__period=period).count() - rows_before
+        scores_created = Score.objects.filter(assessment__period=period).count() - rows_before
     if period.opened_at is None:
         period.opened_at = timezone.now()
         period.save(update_fields=["opened_at"])

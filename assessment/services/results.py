@@ -1,5 +1,6 @@
 """The period's results: computed set-based from the final scores, then frozen in a publication."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -7,7 +8,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import BigIntegerField, F, Max, Sum
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -42,7 +44,6 @@ from assessment.selectors.results import (
     unit_changes,
 )
 from assessment.sql import (
-    POINTS,
     counted_filter,
     lost_points_expression,
     scored_points_expression,
@@ -51,6 +52,7 @@ from assessment.sql import (
 from assessment.workflow import assert_can_transition
 
 WEAKEST = 5
+WORK_MEM = "64MB"  # for the publication's one pass over every score row (500,000 at national size)
 
 
 @dataclass
@@ -79,18 +81,27 @@ class BlockRows:
     block: Block
     fields: list[tuple[str, str]]  # (code, title) of the scored fields, in order
     units: list[UnitRow] = field(default_factory=list)
+    _field_averages: dict[str, Decimal | None] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def average(self) -> Decimal | None:
         return scoring.average([row.result.shown_index for row in self.units])
 
     def field_average(self, code: str) -> Decimal | None:
-        values = []
-        for row in self.units:
-            for result in row.result.fields:
-                if result.code == code and result.index is not None:
-                    values.append(scoring.shown(result.index))
-        return scoring.average(values)
+        return self.field_averages().get(code)
+
+    def field_averages(self) -> dict[str, Decimal | None]:
+        """Each field's block average: the mean of the units' shown field indices (None where no unit has one).
+
+        One pass over the units' fields (computed once; call it when the rows are complete)."""
+        if self._field_averages is None:
+            values: dict[str, list[Decimal]] = defaultdict(list)
+            for row in self.units:
+                for result in row.result.fields:
+                    if result.index is not None:
+                        values[result.code].append(scoring.shown(result.index))
+            self._field_averages = {code: scoring.average(found) for code, found in values.items()}
+        return self._field_averages
 
 
 def _counted_scores(period: Period):
@@ -120,12 +131,8 @@ def period_results(period: Period) -> list[BlockRows]:
     ):
         field_titles[framework_id].append((code, title))  # fields without scored leaves are dropped below
     leaves: dict[int, list[scoring.LeafScore]] = defaultdict(list)
-    for assessment_id, field_code, method, points, maximum in (
-        _counted_scores(period)
-        .values("assessment_id", "criterion__field_code", "criterion__method")
-        .annotate(points=Sum(scored_points_expression(), output_field=POINTS), maximum=Sum("criterion__max_points"))
-        .values_list("assessment_id", "criterion__field_code", "criterion__method", "points", "maximum")
-    ):
+    sums, weakest = _sums_and_weakest(period)
+    for assessment_id, field_code, method, points, maximum in sums:
         # Sums of 2-place values: exact in PostgreSQL; SQLite adds in floating point, so back to the 2 places.
         leaves[assessment_id].append(
             scoring.LeafScore(field_code, method, scoring.quantize_points(maximum), scoring.quantize_points(points))
@@ -137,7 +144,6 @@ def period_results(period: Period) -> list[BlockRows]:
         .values_list("assessment_id", "criterion__code", "criterion__method", "criterion__max_points", "points")
     ):
         leaves[assessment_id].append(scoring.LeafScore(code, method, max_points, points))
-    weakest = _weakest(period)
 
     blocks = {block.pk: block for block in Block.objects.filter(pk__in={row[4] for row in assessments})}
     by_block: dict[int, BlockRows] = {}
@@ -164,22 +170,78 @@ def period_results(period: Period) -> list[BlockRows]:
     return sorted(by_block.values(), key=lambda rows: (rows.block.order, rows.block.code))
 
 
-def _weakest(period: Period) -> dict[int, list[tuple[str, str, Decimal, Decimal]]]:
-    """Each unit's leaves that lost the most points (at most WEAKEST, ties in framework order)."""
-    rows = (
+def _sums_and_weakest(period: Period):
+    """Each unit's sums by field and method of its counted leaves, and its weakest leaves, in one pass over the
+    score rows: ([(assessment, field code, method, points, maximum)], {assessment: [(code, title, max, points)]}).
+
+    The inner query reads each counted leaf once with its scored points, the points it lost and its place among
+    its unit's losses (the expressions of assessment.sql); the outer one adds
+    up each field by method and gathers, unordered, the (place, criterion) of the group's leaves that lost points
+    and are among the unit's WEAKEST. Lost points are never negative (the database holds every score within its
+    maximum), so the places of the leaves that lost points are the same as among those leaves alone. Codes and
+    titles come from the criteria, not through the sort. The places are taken on the lost points in hundredths,
+    an exact integer (lost points have 2 places), so SQLite's floating point cannot reorder ties.
+    """
+    leaves = (
         _counted_scores(period)
-        .annotate(lost=lost_points_expression())
-        .filter(lost__gt=0)
-        .annotate(position=weakest_position_window("lost"))
-        .filter(position__lte=WEAKEST)
+        .annotate(
+            leaf_assessment=F("assessment_id"),
+            leaf_field=F("criterion__field_code"),
+            leaf_method=F("criterion__method"),
+            leaf_criterion=F("criterion_id"),
+            leaf_max=F("criterion__max_points"),
+            leaf_points=scored_points_expression(),
+            leaf_lost=lost_points_expression(),
+        )
+        # The same order on the lost points in hundredths (exact: they have 2 places), an integer sort.
+        .annotate(leaf_cents=Cast(Round(F("leaf_lost") * 100), BigIntegerField()))
+        .annotate(leaf_position=weakest_position_window("leaf_cents"))
         .values_list(
-            "assessment_id", "position", "criterion__code", "criterion__title", "criterion__max_points", "lost"
+            "leaf_assessment",
+            "leaf_field",
+            "leaf_method",
+            "leaf_criterion",
+            "leaf_max",
+            "leaf_points",
+            "leaf_lost",
+            "leaf_cents",
+            "leaf_position",
         )
     )
-    weakest: dict[int, list] = defaultdict(list)
-    for assessment_id, _position, code, title, max_points, points_lost in sorted(rows, key=lambda row: row[:2]):
-        weakest[assessment_id].append((code, title, max_points, max_points - points_lost))
-    return weakest
+    inner, params = leaves.query.sql_with_params()
+    weak = f"leaf.leaf_lost > 0 AND leaf.leaf_position <= {int(WEAKEST)}"
+    triple = "leaf.leaf_position, leaf.leaf_criterion, leaf.leaf_cents"
+    postgresql = connection.vendor == "postgresql"
+    # PostgreSQL gathers them as an array of arrays, SQLite as a JSON text.
+    gather = f"array_agg(ARRAY[{triple}])" if postgresql else f"json_group_array(json_array({triple}))"
+    triples = f"{gather} FILTER (WHERE {weak})"
+    groups = "leaf.leaf_assessment, leaf.leaf_field, leaf.leaf_method"
+    # No outside text: the inner query's own SQL, fixed names and a constant.
+    sql = f"SELECT {groups}, SUM(leaf.leaf_points), SUM(leaf.leaf_max), {triples} FROM ({inner}) leaf GROUP BY {groups}"  # noqa: S608
+    sums, found = [], defaultdict(list)
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the sort of the window stays in memory
+        cursor.execute(sql, params)
+        for assessment_id, field_code, method, points, maximum, weakest in cursor.fetchall():
+            if not postgresql:  # floating-point sums (back to the 2 places later) and JSON
+                points, maximum, weakest = Decimal(str(points)), Decimal(str(maximum)), json.loads(weakest)
+            sums.append((assessment_id, field_code, method, points, maximum))
+            if weakest:
+                found[assessment_id].extend(weakest)
+    criteria = {
+        pk: (code, title, max_points)
+        for pk, code, title, max_points in Criterion.objects.filter(
+            pk__in={pk for triples in found.values() for _position, pk, _lost in triples}
+        ).values_list("pk", "code", "title", "max_points")
+    }
+    weakest: dict[int, list] = {}
+    for assessment_id, triples in found.items():
+        weakest[assessment_id] = []
+        for _position, pk, hundredths in sorted(triples):
+            code, title, max_points = criteria[pk]
+            weakest[assessment_id].append((code, title, max_points, max_points - Decimal(hundredths).scaleb(-2)))
+    return sums, weakest
 
 
 PUBLISHABLE = (AssessmentStatus.APPROVED, AssessmentStatus.PUBLISHED)
@@ -321,6 +383,24 @@ def publish_preview(*, period: Period) -> PublishPreview:
     return PublishPreview(results, last, changes, waiting, unchanged)
 
 
+PUBLISHED_UNIT_COLUMNS = [
+    "publication_id",
+    "block_id",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "appraised",
+    "survey",
+    "bonus",
+    "penalty",
+    "total",
+    "maximum",
+    "index",
+    "shown_index",
+    "rank",
+]
+
+
 def _freeze(publication: Publication, results: list[BlockRows]) -> None:
     blocks = PublishedBlock.objects.bulk_create(
         PublishedBlock(
@@ -338,37 +418,40 @@ def _freeze(publication: Publication, results: list[BlockRows]) -> None:
         for block, rows in zip(blocks, results, strict=True)
         for order, (code, title) in enumerate(rows.fields)
     )
-    published = []
-    for block, rows in zip(blocks, results, strict=True):
-        for row in rows.units:
-            result = row.result
-            published.append(
-                PublishedUnit(
-                    publication=publication,
-                    block=block,
-                    unit_id=row.unit_id,
-                    unit_code=row.unit_code,
-                    unit_name=row.unit_name,
-                    appraised=result.appraised,
-                    survey=result.survey,
-                    bonus=result.bonus,
-                    penalty=result.penalty,
-                    total=result.total,
-                    maximum=result.maximum,
-                    index=result.index,
-                    shown_index=result.shown_index,
-                    rank=row.rank,
-                )
+    _insert(
+        PublishedUnit,
+        PUBLISHED_UNIT_COLUMNS,
+        [
+            (
+                publication.pk,
+                block.pk,
+                row.unit_id,
+                row.unit_code,
+                row.unit_name,
+                row.result.appraised,
+                row.result.survey,
+                row.result.bonus,
+                row.result.penalty,
+                row.result.total,
+                row.result.maximum,
+                row.result.index,
+                row.result.shown_index,
+                row.rank,
             )
-    published = PublishedUnit.objects.bulk_create(published, batch_size=2000)
+            for block, rows in zip(blocks, results, strict=True)
+            for row in rows.units
+        ],
+    )
+    ids = dict(PublishedUnit.objects.filter(publication=publication).values_list("unit_id", "pk"))
     titles = {code: title for rows in results for code, title in rows.fields}
     fields, weaknesses = [], []
     rows_in_order = [row for rows in results for row in rows.units]
-    for unit, row in zip(published, rows_in_order, strict=True):
+    for row in rows_in_order:
+        result_id = ids[row.unit_id]
         for order, field_result in enumerate(row.result.fields):
             fields.append(
                 (
-                    unit.pk,
+                    result_id,
                     field_result.code,
                     titles.get(field_result.code, ""),
                     field_result.achieved,
@@ -378,7 +461,7 @@ def _freeze(publication: Publication, results: list[BlockRows]) -> None:
                 )
             )
         for order, (code, title, max_points, got) in enumerate(row.weakest):
-            weaknesses.append((unit.pk, code, title, max_points, got, order))
+            weaknesses.append((result_id, code, title, max_points, got, order))
     _insert(PublishedField, ["result_id", "code", "title", "achieved", "maximum", "index", "order"], fields)
     _insert(PublishedWeakness, ["result_id", "code", "title", "max_points", "points", "order"], weaknesses)
 
@@ -405,10 +488,8 @@ def _insert(model, columns: list[str], rows: list[tuple]) -> None:
 
 def _mark_published(period: Period, actor, now, publication: Publication) -> None:
     """Approved assessments become published, each with its recorded transition (set-based)."""
-    approved = list(
-        Assessment.objects.filter(period=period, status=AssessmentStatus.APPROVED).values_list("pk", flat=True)
-    )
-    if not approved:
+    approved = Assessment.objects.filter(period=period, status=AssessmentStatus.APPROVED)
+    if not approved.exists():
         return
     # Every row makes the same move (approved → published), so the transition table is asked once for all.
     assert_can_transition(Assessment(status=AssessmentStatus.APPROVED), AssessmentStatus.PUBLISHED, actor)
@@ -416,17 +497,30 @@ def _mark_published(period: Period, actor, now, publication: Publication) -> Non
         "number": publication.decision_number,
         "version": publication.version,
     }
-    AssessmentEvent.objects.bulk_create(
-        AssessmentEvent(
-            assessment_id=pk,
-            from_status=AssessmentStatus.APPROVED,
-            to_status=AssessmentStatus.PUBLISHED,
-            actor=actor,
-            reason=reason,
-        )
-        for pk in approved
+    quote = connection.ops.quote_name
+    event = AssessmentEvent._meta
+    columns = ", ".join(
+        quote(event.get_field(name).column)
+        for name in ("assessment", "from_status", "to_status", "actor", "at", "reason")
     )
-    Assessment.objects.filter(pk__in=approved).update(status=AssessmentStatus.PUBLISHED)
+    assessment = Assessment._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(event.db_table)} ({columns}) "  # noqa: S608 (names from the models)
+            f"SELECT a.{quote(assessment.pk.column)}, %s, %s, %s, %s, %s FROM {quote(assessment.db_table)} a "
+            f"WHERE a.{quote(assessment.get_field('period').column)} = %s "
+            f"AND a.{quote(assessment.get_field('status').column)} = %s ORDER BY a.{quote(assessment.pk.column)}",
+            [
+                AssessmentStatus.APPROVED.value,
+                AssessmentStatus.PUBLISHED.value,
+                actor.pk,
+                event.get_field("at").get_db_prep_value(now, connection),  # as the ORM would store it
+                reason,
+                period.pk,
+                AssessmentStatus.APPROVED.value,
+            ],
+        )
+    approved.update(status=AssessmentStatus.PUBLISHED)
 
 
 @transaction.atomic

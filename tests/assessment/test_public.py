@@ -306,4 +306,105 @@ def test_public_pages_run_a_fixed_number_of_queries(client, graded_period, coord
     Assessment.objects.filter(period=graded_period).update(status="approved")
     publish(graded_period, coordinator, decision_number="2/QĐ", reason="Thêm đơn vị")
     assert counts() == small
-    assert small == {"period": 10, "unit": 8}  # the newest version: one query finds nothing replaced it
+    assert small == {"period": 10, "unit": 9}  # the newest version: one query finds nothing replaced it
+    # Read again: from the cache, whose key costs the publication and one query (public_page_key).
+    assert counts() == {"period": 2, "unit": 2}
+
+
+def ranking(html):
+    return re.findall(r'<td class="text-end">(\d+)</td>\s*<td><a href="[^"]+">([^<]+)</a></td>', html)
+
+
+def test_a_big_block_is_shown_by_pages(client, graded_period, coordinator, monkeypatch):
+    monkeypatch.setattr("assessment.public_views.PAGE_SIZE", 3)
+    publish(graded_period, coordinator)
+    first = main(client.get(urls()["period"]))
+    assert ranking(first) == [("1", "Sở Du lịch"), ("2", "Sở Công Thương"), ("2", "Sở Xây dựng")]
+    assert "Đơn vị thứ 1 đến 3 trong tổng số 4 đơn vị." in first
+    pages = re.findall(r'href="\?version=1&amp;block=([^&]+)&amp;page=(\d)"', first)
+    assert pages == [("departments", "1"), ("departments", "2")]
+    second = main(client.get(urls()["period"] + "?version=1&block=departments&page=2"))
+    assert ranking(second) == [("4", "Sở Y tế")]
+    assert "Đơn vị thứ 4 đến 4 trong tổng số 4 đơn vị." in second and "Bình quân khối 83,76% (4 đơn vị)" in second
+    # The spread shows the whole block on every page (in its wide and its phone drawing).
+    assert second.count("<circle") == first.count("<circle") == 2 * 4
+    assert client.get(urls()["period"] + "?block=departments&page=3").status_code == 404
+    assert client.get(urls()["period"] + "?block=khong-co&page=1").status_code == 404
+
+
+def test_a_national_size_ranking_page_stays_small(client, graded_period, coordinator, departments):
+    """5,000 units in one block: each page of the ranking well under 300 KB, the spread one dot per pixel."""
+    from assessment.models import PublishedBlock, PublishedUnit
+    from assessment.selectors.results import PAGE_SIZE
+
+    publication = publish(graded_period, coordinator)
+    block = PublishedBlock.objects.get(publication=publication)
+    units = Unit.objects.bulk_create(
+        Unit(code=f"xa-{number:04d}", name=f"Ủy ban nhân dân xã Thử Nghiệm Số {number:04d}", block=departments)
+        for number in range(4996)
+    )
+    PublishedUnit.objects.bulk_create(
+        PublishedUnit(
+            publication=publication,
+            block=block,
+            unit=unit,
+            unit_code=unit.code,
+            unit_name=unit.name,
+            appraised=D("50"),
+            survey=D("20"),
+            bonus=D("0"),
+            penalty=D("0"),
+            total=D("70"),
+            maximum=D("100"),
+            index=D(number % 4000) / 100 + 55,
+            shown_index=D(number % 4000) / 100 + 55,
+            rank=5 + number,
+        )
+        for number, unit in enumerate(units)
+    )
+    PublishedBlock.objects.filter(pk=block.pk).update(units=5000)
+    pages = -(-5000 // PAGE_SIZE)
+    for url, shown in (
+        (urls()["period"], PAGE_SIZE),
+        (urls()["period"] + f"?block=departments&page={pages}", 5000 - (pages - 1) * PAGE_SIZE),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.content) < 300_000, len(response.content)
+        html = main(response)
+        assert len(ranking(html)) == shown
+        assert html.count("<circle") <= 1100  # one dot per pixel in the wide (700 px) and the phone drawing
+    assert client.get(urls()["period"] + f"?block=departments&page={pages + 1}").status_code == 404
+
+
+def test_the_cached_page_follows_new_versions_languages_and_signed_in_readers(
+    client, graded_period, coordinator, unit_staff
+):
+    publish(graded_period, coordinator)
+    first = urls()["period"] + "?version=1"
+    assert "v2" not in main(client.get(first))
+    set_scores(Assessment.objects.get(unit__code="so-y-te"), {"2.2": D("5")})
+    publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Sửa điểm")
+    # A new version is a new key for every page: the first version's page now links the second.
+    assert re.findall(r'\?version=(\d)"[^>]*>v\d', main(client.get(first))) == ["1", "2"]
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = main(client.get(first))
+    assert "Block average 83.76% (4 units)" in english and "Bình quân khối" not in english
+    # Signed in: a fresh rendering every time (more queries than the cached 2), the same content.
+    client.force_login(unit_staff)
+    with CaptureQueriesContext(connection) as queries:
+        signed_in = main(client.get(first))
+    assert len(queries.captured_queries) > 2
+    assert "Block average 83.76% (4 units)" in signed_in
+
+
+def test_the_cached_pages_follow_the_earlier_results_imported_later(client, graded_period, coordinator, results_units):
+    publish(graded_period, coordinator)
+    assert "−33,65" not in main(client.get(urls()["period"]))
+    unit = results_units["so-y-te"]
+    EarlierResult.objects.create(year=2022, block=unit.block, unit=unit, index_percent=D("95.50"), rank=1)
+    period, unit_page = main(client.get(urls()["period"])), main(client.get(urls()["unit"]))
+    assert "2022" in period and "−33,65" in period
+    assert re.search(r"<td>2022</td><td class=\"text-end\">95,50%</td>", unit_page)
+    EarlierResult.objects.filter(unit=unit).update(index_percent=D("90.00"))
+    assert "−28,15" in main(client.get(urls()["period"]))

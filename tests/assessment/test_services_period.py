@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from assessment.models import Assessment, Framework, Period, PeriodBlock, Score
+from assessment.models import Assessment, Criterion, Framework, Period, PeriodBlock, Score
 from assessment.services import framework_activate, framework_copy, period_open
 from tests.assessment.test_services_framework import make_period
 from tests.factories import UnitFactory
@@ -148,3 +148,35 @@ def test_one_assessment_per_unit_and_period_in_the_database(period, agencies):
     assessment = Assessment.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Assessment.objects.create(period=period, unit=assessment.unit, framework=assessment.framework)
+
+
+def test_opened_rows_carry_the_leaf_maximum_its_agency_and_the_model_defaults(period, agencies):
+    """The set-based insert (PostgreSQL) writes what a model instance would: every leaf, its maximum, its
+    appraising agency (its own, else the nearest ancestor's, none on survey leaves) and each column's default."""
+    period_open(period=period, actor=None)
+    assessment = Assessment.objects.get(unit=agencies["so-tu-phap"], period=period)
+    criteria = {c.code: c for c in Criterion.objects.filter(framework=period.blocks.get().framework)}
+
+    def agency_of(code):
+        while code:
+            if criteria[code].appraising_agency_id:
+                return criteria[code].appraising_agency_id
+            code = code.rsplit(".", 1)[0] if "." in code else None
+        return None
+
+    expected = {
+        (c.code, c.max_points, None if c.method == "survey" else agency_of(c.code))
+        for c in criteria.values()
+        if c.method
+    }
+    rows = assessment.scores.select_related("criterion")
+    assert {(s.criterion.code, s.max_points, s.agency_id) for s in rows} == expected
+    assert len(expected) == 43
+    blank = Score()
+    defaults = [f.attname for f in Score._meta.concrete_fields if f.name not in ("id", "assessment", "criterion")]
+    defaults = [name for name in defaults if name not in ("max_points", "agency_id")]
+    assert {tuple(getattr(s, name) for name in defaults) for s in rows} == {
+        tuple(getattr(blank, name) for name in defaults)
+    }
+    survey = {s.criterion.code for s in rows if s.criterion.method == "survey"}
+    assert survey and all(s.agency_id is None for s in rows if s.criterion.code in survey)

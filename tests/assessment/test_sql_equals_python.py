@@ -20,7 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessment import scoring
-from assessment.models import Adjustment, Assessment, Criterion, Framework, Score
+from assessment.models import (
+    Adjustment,
+    Assessment,
+    AssessmentEvent,
+    Criterion,
+    Framework,
+    PublishedBlock,
+    PublishedUnit,
+    Score,
+)
 from assessment.selectors.results import lost_points
 from assessment.services import framework_activate
 from assessment.services.results import WEAKEST, period_results
@@ -30,7 +39,7 @@ from assessment.sql import (
     lost_points_expression,
     scored_points_expression,
 )
-from tests.assessment.conftest import open_period
+from tests.assessment.conftest import approve_all, open_period, publish
 from tests.factories import UnitFactory
 
 EXAMPLES = int(os.environ.get("SQL_TWINS_EXAMPLES", "12"))  # a few seconds per backend; raise it to search longer
@@ -240,6 +249,7 @@ def test_the_sql_rules_equal_the_python_rules(drawn, departments, agencies, coor
         period = build(departments, agencies["so-noi-vu"], coordinator, rows, graded, entries)
         check_leaves(period)
         check_units(period)
+        check_snapshot(period, coordinator)
         transaction.set_rollback(True)
 
 
@@ -298,6 +308,57 @@ def check_units(period):
         )
     ranks = scoring.competition_ranks([expected[row.assessment_id][0].shown_index for row in block.units])
     assert [row.rank for row in block.units] == ranks
+
+
+def check_snapshot(period, coordinator):
+    """The publication (its set-based writes) freezes exactly the units' Python results, fields and weakest leaves."""
+    (block,) = period_results(period)  # equal to the Python rules: check_units
+    approve_all(period)
+    publication = publish(period, coordinator)
+    frozen = {
+        unit.unit_id: unit
+        for unit in PublishedUnit.objects.filter(publication=publication).prefetch_related("fields", "weaknesses")
+    }
+    assert len(frozen) == len(block.units)
+    for row in block.units:
+        unit, result = frozen[row.unit_id], row.result
+        assert (unit.unit_code, unit.unit_name, unit.rank) == (row.unit_code, row.unit_name, row.rank)
+        assert (
+            unit.appraised,
+            unit.survey,
+            unit.bonus,
+            unit.penalty,
+            unit.total,
+            unit.maximum,
+            unit.index,
+            unit.shown_index,
+        ) == (
+            result.appraised,
+            result.survey,
+            result.bonus,
+            result.penalty,
+            result.total,
+            result.maximum,
+            result.index,
+            result.shown_index,
+        )
+        assert [(f.code, f.achieved, f.maximum, f.index, f.order) for f in unit.fields.all()] == [
+            (f.code, f.achieved, f.maximum, f.index, order) for order, f in enumerate(result.fields)
+        ]
+        assert [(w.code, w.title, w.max_points, w.points) for w in unit.weaknesses.all()] == row.weakest
+    (published_block,) = PublishedBlock.objects.filter(publication=publication)
+    assert (published_block.average, published_block.units) == (block.average, len(block.units))
+    expected_fields = []
+    for code, _title in block.fields:
+        shown = [
+            scoring.shown(f.index)
+            for r in block.units
+            for f in r.result.fields
+            if f.code == code and f.index is not None
+        ]
+        expected_fields.append((code, scoring.average(shown)))
+    assert [(f.code, f.average) for f in published_block.fields.all()] == expected_fields
+    assert AssessmentEvent.objects.filter(assessment__period=period, to_status="published").count() == len(block.units)
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,4 @@
+import resource
 import time
 from datetime import date
 from decimal import Decimal
@@ -6,12 +7,17 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from accounts.models import Block, Unit
-from assessment.models import Criterion, Framework, Method, Period, PeriodBlock, Score
+from assessment.models import Assessment, Criterion, Framework, Method, Period, PeriodBlock, Score
 from assessment.services import framework_activate, period_open
 
 
 class _Rollback(Exception):
     pass
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident memory so far (Linux reports it in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Command(BaseCommand):
@@ -31,6 +37,8 @@ class Command(BaseCommand):
                 period = self._setup(units, leaves)
                 setup = time.perf_counter() - started
 
+                anchor = self._anchor(period) if connection.vendor == "postgresql" else None
+
                 started = time.perf_counter()
                 result = period_open(period=period, actor=None)
                 first = time.perf_counter() - started
@@ -45,14 +53,60 @@ class Command(BaseCommand):
                     f"open period: {first:.2f} s — {result.assessments_created} assessments, "
                     f"{result.scores_created} score rows ({rows} in the table)"
                 )
+                if anchor is not None:
+                    self.stdout.write(
+                        f"anchor (one raw INSERT … SELECT of the same rows for a twin period): {anchor[0]:.2f} s — "
+                        f"{anchor[1]} rows; open period / anchor: {first / anchor[0]:.2f}×"
+                    )
                 self.stdout.write(
                     f"open again (idempotent): {second:.2f} s — {again.assessments_created} assessments, "
                     f"{again.scores_created} score rows created"
                 )
+                self.stdout.write(f"peak RSS of this process: {peak_rss_mib():.0f} MiB")
                 if not options["keep"]:
                     raise _Rollback
         except _Rollback:
             self.stdout.write("rolled back (use --keep to keep the data)")
+
+    def _anchor(self, period: Period) -> tuple[float, int]:
+        """The same score rows written by one plain INSERT … SELECT (assessment × leaf, every other column a
+        constant), for a twin period of the next year with the same units; the baseline of the product."""
+        twin = Period.objects.create(
+            **{
+                f.name: getattr(period, f.name)
+                for f in Period._meta.concrete_fields
+                if not f.primary_key and f.name not in ("year", "name", "opened_at")
+            },
+            year=period.year + 1,
+            name=f"{period.name} (anchor)",
+        )
+        block = PeriodBlock.objects.get(period=period)
+        PeriodBlock.objects.create(period=twin, block=block.block, framework=block.framework)
+        Assessment.objects.bulk_create(
+            [
+                Assessment(period=twin, unit_id=unit_id, framework=block.framework)
+                for unit_id in Unit.objects.filter(block=block.block).values_list("id", flat=True)
+            ],
+            batch_size=5000,
+        )
+        quote = connection.ops.quote_name
+        given = {"assessment", "criterion", "max_points", "agency"}
+        constants = [f for f in Score._meta.concrete_fields if not f.primary_key and f.name not in given and not f.null]
+        columns = ", ".join(
+            [quote(Score._meta.get_field(name).column) for name in ("assessment", "criterion", "max_points", "agency")]
+            + [quote(f.column) for f in constants]
+        )
+        sql = (
+            f"INSERT INTO {quote(Score._meta.db_table)} ({columns}) "  # noqa: S608 (names from the models)
+            f"SELECT a.id, c.id, c.max_points, c.appraising_agency_id{', %s' * len(constants)} "
+            f"FROM {quote(Assessment._meta.db_table)} a JOIN {quote(Criterion._meta.db_table)} c "
+            "ON c.framework_id = a.framework_id AND c.method <> '' WHERE a.period_id = %s"
+        )
+        params = [f.get_db_prep_save(f.get_default(), connection) for f in constants] + [twin.pk]
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            return time.perf_counter() - started, cursor.rowcount
 
     def _setup(self, units: int, leaves: int) -> Period:
         tag = f"bench-{int(time.time())}"
