@@ -1,13 +1,13 @@
 """Frameworks in and out of spreadsheets (docs/domain.md "framework" format), one framework at a time."""
 
 from django.core.exceptions import ValidationError
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 from import_export.results import Error
 
 from accounts.models import Block, Unit
+from assessment.formatting import compact
 from assessment.models import CRITERION_FIELDS, Criterion, EarlierResult, Framework, Method, RuleKind, Score
 from assessment.tree import Node, tree_problems
 from cchc.imports import (
@@ -378,9 +378,7 @@ class SurveyResource(PeriodScoreRows, TableResource):
         except ValueError as exc:
             raise ValidationError({"points": str(exc)}) from exc
         if points is None or points > instance.max_points:
-            raise ValidationError(
-                {"points": gettext("between 0 and %(max)s.") % {"max": number_format(instance.max_points, 2)}}
-            )
+            raise ValidationError({"points": gettext("between 0 and %(max)s.") % {"max": compact(instance.max_points)}})
         instance._unchanged = instance.survey_points == points
         instance.survey_points = points
 

@@ -6,6 +6,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from assessment import scoring
+from assessment.formatting import compact
 from assessment.scoring import Rule, Tier
 
 PARAMETER_KEYS = {
@@ -83,7 +84,7 @@ def _parse_tiers(raw, max_points: Decimal | None) -> tuple[Tier, ...]:
         if max_points is not None and tier.points > max_points:
             raise RuleError(
                 _("Tier %(n)s gives %(points)s points, more than the maximum %(max)s.")
-                % {"n": position, "points": number_format(tier.points), "max": number_format(max_points)}
+                % {"n": position, "points": number_format(tier.points), "max": compact(max_points)}
             )
         tiers.append(tier)
     for higher, lower in zip(tiers, tiers[1:], strict=False):

@@ -4,9 +4,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from assessment.formatting import compact
 from assessment.models import ADJUSTMENT_METHODS, SCORED_METHODS, Method
 
 
@@ -44,10 +44,6 @@ class Totals:
 
 def parent_code(code: str) -> str | None:
     return code.rsplit(".", 1)[0] if "." in code else None
-
-
-def points(value: Decimal) -> str:
-    return number_format(value, 2)
 
 
 def tree_problems(nodes: list[Node]) -> list[TreeProblem]:
@@ -144,7 +140,7 @@ def tree_problems(nodes: list[Node]) -> list[TreeProblem]:
                 TreeProblem(
                     node.line,
                     _("Criterion %(code)s: the maximum %(max)s is not the sum of its sub-criteria (%(sum)s).")
-                    % {"code": node.code, "max": points(node.max_points), "sum": points(total)},
+                    % {"code": node.code, "max": compact(node.max_points), "sum": compact(total)},
                 )
             )
     return problems

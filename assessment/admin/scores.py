@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
 from assessment.exceptions import Conflict, ConflictError, ScoreErrors
+from assessment.formatting import compact
 from assessment.models import Criterion, Evidence, FrameworkState, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, explained_filter, grade_refusal
 from assessment.resources import GradeResource
@@ -386,7 +387,7 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
             return format_html("<strong>{}</strong>: {}", gettext("N/A"), _shortened(obj.na_reason, 60))
         if obj.self_points is None:
             return "—"
-        return format_html("{} / {}", number_format(obj.self_points, 2), number_format(obj.max_points, 2))
+        return format_html("{} / {}", number_format(obj.self_points, 2), compact(obj.max_points))
 
     @admin.display(description=_("evidence and notes"))
     def evidence_links(self, obj):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -255,7 +256,10 @@ class Score(models.Model):
 
 
 class AssessmentEvent(models.Model):
-    """One state transition of an assessment: who, when, from where to where, and why."""
+    """One state transition of an assessment: who, when, from where to where, and why. An entry whose from and to
+    are the same status records a change made inside the status: the unit's difficulties, obstacles and
+    recommendations (services.self_assessment.difficulties_save), the only one so far; the workflow's table has no
+    move from a status to itself."""
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="events", verbose_name=_("assessment")
@@ -274,4 +278,17 @@ class AssessmentEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
+        if not self.is_transition:
+            return f"{self.assessment}: {self.what}"
         return f"{self.assessment}: {self.from_status} → {self.to_status}"
+
+    @property
+    def is_transition(self) -> bool:
+        return self.from_status != self.to_status
+
+    @property
+    def what(self) -> str:
+        """What happened, as the audit trail says it: "Nháp → Đã gửi", or the change made inside the status."""
+        if self.is_transition:
+            return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return gettext("Updated the difficulties, obstacles and recommendations")

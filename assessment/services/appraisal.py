@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Unit
 from assessment import notifications
 from assessment.exceptions import ConflictError, ScoreErrors
+from assessment.formatting import compact
 from assessment.models import (
     Assessment,
     AssessmentStatus,
@@ -58,7 +59,7 @@ def grade_problems(score: Score, round_: str, row: GradeInput) -> dict[str, list
     if points is not None and (points < 0 or points > score.max_points or points != points.quantize(Decimal("0.01"))):
         errors["points"] = [
             _("The score must be between 0 and %(max)s, with at most two decimals.")
-            % {"max": number_format(score.max_points, 2)}
+            % {"max": compact(score.max_points)}
         ]
     if round_ == COUNCIL:
         if points is not None and not row.comment.strip():

@@ -11,13 +11,13 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Max, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts.audit import audit_snapshot, audited_save, governance_event_record
 from accounts.models import Block, GovernanceAction
 from assessment import scoring
+from assessment.formatting import compact
 from assessment.models import (
     Adjustment,
     Assessment,
@@ -542,7 +542,7 @@ def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
         if points is not None and not (0 <= points <= score.max_points):
             raise ValidationError(
                 _("The survey points of %(code)s must be between 0 and %(max)s.")
-                % {"code": score.criterion.code, "max": number_format(score.max_points, 2)}
+                % {"code": score.criterion.code, "max": compact(score.max_points)}
             )
         score.survey_points = points
         score.version += 1
@@ -565,10 +565,7 @@ def adjustment_check(adjustment: Adjustment) -> None:
         raise ValidationError({"criterion": _("Choose a bonus or penalty criterion of the unit's framework.")})
     if adjustment.points is not None and adjustment.points > criterion.max_points:
         raise ValidationError(
-            {
-                "points": _("At most %(max)s points for this criterion.")
-                % {"max": number_format(criterion.max_points, 2)}
-            }
+            {"points": _("At most %(max)s points for this criterion.") % {"max": compact(criterion.max_points)}}
         )
 
 

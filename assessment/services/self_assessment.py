@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from assessment import notifications, scoring
 from assessment.exceptions import AssessmentIncomplete, ConflictError, ScoreErrors
 from assessment.files import EvidenceFileError, check_upload
+from assessment.formatting import compact
 from assessment.models import (
     Assessment,
     AssessmentEvent,
@@ -91,7 +91,7 @@ def score_problems(score: Score, row: ScoreInput) -> dict[str, list[str]]:
     if points is not None and (points < 0 or points > score.max_points or points != points.quantize(Decimal("0.01"))):
         errors["self_points"] = [
             _("The self score must be between 0 and %(max)s, with at most two decimals.")
-            % {"max": number_format(score.max_points, 2)}
+            % {"max": compact(score.max_points)}
         ]
     return errors
 

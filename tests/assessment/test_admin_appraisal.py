@@ -124,7 +124,7 @@ def test_a_grade_above_the_maximum_is_a_row_error(client, submitted, appraiser):
     client.force_login(appraiser)
     response = client.post(QUEUE, queue_data(client.get(QUEUE), {leaf.pk: {"appraised_points": "2"}}))
     form = next(form for form in response.context["cl"].formset.forms if form.instance.pk == leaf.pk)
-    assert form.errors["appraised_points"] == ["Điểm phải từ 0 đến 1,00, tối đa hai chữ số thập phân."]
+    assert form.errors["appraised_points"] == ["Điểm phải từ 0 đến 1, tối đa hai chữ số thập phân."]
     leaf.refresh_from_db()
     assert leaf.appraised_points is None
 
@@ -358,7 +358,7 @@ def test_bulk_grades_follow_the_same_rules_row_by_row(client, submitted, apprais
     )
     assert problems_in(response) == [
         "Dòng 3: Tiêu chí 2.2 do cơ quan khác thẩm định.",
-        "Dòng 4: Điểm thẩm định: Điểm phải từ 0 đến 1,00, tối đa hai chữ số thập phân.",
+        "Dòng 4: Điểm thẩm định: Điểm phải từ 0 đến 1, tối đa hai chữ số thập phân.",
         "Dòng 5: Mã đơn vị: so-khong-co không có hồ sơ trong Chỉ số CCHC năm 2024.",
         "Dòng 6: Mã tiêu chí: không có tiêu chí 1.9.",
         "Dòng 7: so-tai-chinh, tiêu chí 1.1.1 đã có ở dòng 2.",

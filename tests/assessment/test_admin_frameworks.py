@@ -65,7 +65,7 @@ def test_a_bad_file_shows_its_rows_in_the_preview_and_saves_nothing(client, coor
     rows[3][2] = "1.25"  # 1.1.1 (spreadsheet row 4): its parent 1.1 no longer adds up
     client.force_login(coordinator)
     response = post_import(client, draft_framework, to_csv(rows))
-    assert problems_in(response) == ["Dòng 3: Tiêu chí 1.1: điểm tối đa 2,50 khác tổng điểm các tiêu chí con (2,75)."]
+    assert problems_in(response) == ["Dòng 3: Tiêu chí 1.1: điểm tối đa 2,5 khác tổng điểm các tiêu chí con (2,75)."]
     assert response.context.get("confirm_form") is None
     assert not Criterion.objects.exists()
 

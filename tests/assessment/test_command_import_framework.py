@@ -65,7 +65,7 @@ def test_a_bad_file_prints_its_problems_and_creates_no_framework(agencies, tmp_p
     with pytest.raises(CommandError) as error:
         call_command("import_framework", str(path), "--block", "departments", "--name", "X")
     assert str(error.value) == "Không nhập dữ liệu nào: có 1 lỗi cần sửa."
-    assert capsys.readouterr().err == "Dòng 3: Tiêu chí 1.1: điểm tối đa 2,50 khác tổng điểm các tiêu chí con (2,75).\n"
+    assert capsys.readouterr().err == "Dòng 3: Tiêu chí 1.1: điểm tối đa 2,5 khác tổng điểm các tiêu chí con (2,75).\n"
     assert not Framework.objects.exists()
     assert not Criterion.objects.exists()
 

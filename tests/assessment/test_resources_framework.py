@@ -165,7 +165,7 @@ def test_the_removed_rows_are_announced_in_the_preview(sample_framework):
     [
         pytest.param(
             edited("1.1.1", max_points="1.25"),
-            ["Dòng 3: Tiêu chí 1.1: điểm tối đa 2,50 khác tổng điểm các tiêu chí con (2,75)."],
+            ["Dòng 3: Tiêu chí 1.1: điểm tối đa 2,5 khác tổng điểm các tiêu chí con (2,75)."],
             id="parent is not the sum of its children",
         ),
         pytest.param(
@@ -181,7 +181,7 @@ def test_the_removed_rows_are_announced_in_the_preview(sample_framework):
         pytest.param(
             edited("1.6", max_points="0"),
             [
-                "Dòng 2: Tiêu chí 1: điểm tối đa 10,00 khác tổng điểm các tiêu chí con (8,00).",
+                "Dòng 2: Tiêu chí 1: điểm tối đa 10 khác tổng điểm các tiêu chí con (8).",
                 "Dòng 12: Điểm tối đa phải lớn hơn 0.",
             ],
             id="max not above zero",
@@ -317,7 +317,7 @@ def test_several_problems_are_all_reported_in_row_order(draft_framework):
     rows = [row if row[0] != "1.4" else [*row[:3], "thẩm tra", *row[4:]] for row in rows]
     outcome = import_rows(draft_framework, rows)
     assert problems(outcome) == [
-        "Dòng 3: Tiêu chí 1.1: điểm tối đa 2,50 khác tổng điểm các tiêu chí con (2,75).",
+        "Dòng 3: Tiêu chí 1.1: điểm tối đa 2,5 khác tổng điểm các tiêu chí con (2,75).",
         "Dòng 10: Phương thức: “thẩm tra” không phải là phương thức hợp lệ (appraisal, survey, bonus, penalty).",
     ]
     assert not Criterion.objects.filter(framework=draft_framework).exists()

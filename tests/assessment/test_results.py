@@ -286,8 +286,8 @@ def test_survey_points_are_set_by_home_affairs_from_0_to_the_maximum(graded_peri
 @pytest.mark.parametrize(
     ("points", "code", "message"),
     [
-        (D("-0.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10,00."),
-        (D("10.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10,00."),
+        (D("-0.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10."),
+        (D("10.01"), "3.1", "Điểm điều tra của 3.1 phải từ 0 đến 10."),
         (D("3"), "1.1", "Tiêu chí 1.1 không phải là tiêu chí điều tra xã hội học."),
     ],
 )
@@ -338,8 +338,8 @@ def _entry(assessment, code, points, framework=None):
         ("9.1", D("2"), None),  # up to the leaf's maximum
         ("9.2", D("3"), None),
         ("9.1", None, None),
-        ("9.1", D("2.01"), {"points": ["Tiêu chí này tối đa 2,00 điểm."]}),
-        ("9.2", D("3.50"), {"points": ["Tiêu chí này tối đa 3,00 điểm."]}),
+        ("9.1", D("2.01"), {"points": ["Tiêu chí này tối đa 2 điểm."]}),
+        ("9.2", D("3.50"), {"points": ["Tiêu chí này tối đa 3 điểm."]}),
         ("1.1", D("1"), {"criterion": ["Chọn một tiêu chí điểm thưởng hoặc điểm trừ thuộc bộ chỉ số của đơn vị."]}),
         ("3.1", D("1"), {"criterion": ["Chọn một tiêu chí điểm thưởng hoặc điểm trừ thuộc bộ chỉ số của đơn vị."]}),
     ],

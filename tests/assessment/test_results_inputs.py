@@ -55,7 +55,7 @@ def test_survey_results_import_with_row_numbered_errors(graded_period, coordinat
         "Dòng 3: Mã tiêu chí: 1.1 không phải là tiêu chí điều tra xã hội học.",
         "Dòng 4: so-y-te, tiêu chí 3.1 đã có ở dòng 2.",
         "Dòng 5: Mã đơn vị: so-khong-co không có hồ sơ trong Chỉ số CCHC năm 2023.",
-        "Dòng 6: Điểm: phải từ 0 đến 10,00.",
+        "Dòng 6: Điểm: phải từ 0 đến 10.",
         "Dòng 7: Mã tiêu chí: không có tiêu chí 3.9.",
         "Dòng 8: Điểm: “tám” không phải là số.",
     ]
@@ -130,7 +130,7 @@ def test_entries_in_the_admin_are_checked(client, graded_period, coordinator):
     y_te = Assessment.objects.get(unit__code="so-y-te")
     url = reverse("admin:assessment_adjustment_add")
     for data, errors in [
-        (adjustment_form(y_te, "9.1", "2,5"), ["Tiêu chí này tối đa 2,00 điểm."]),
+        (adjustment_form(y_te, "9.1", "2,5"), ["Tiêu chí này tối đa 2 điểm."]),
         (  # the list only offers bonus and penalty criteria
             adjustment_form(y_te, "1.1", "1"),
             ["Hãy chọn một lựa chọn hợp lệ. Lựa chọn đó không phải là một trong các lựa chọn khả thi."],

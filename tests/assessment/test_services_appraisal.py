@@ -100,9 +100,9 @@ def test_drafts_are_not_graded(assessment, appraiser):
 @pytest.mark.parametrize(
     ("points", "na", "message"),
     [
-        (Decimal("1.5"), None, {"points": ["Điểm phải từ 0 đến 1,00, tối đa hai chữ số thập phân."]}),
-        (Decimal("-1"), None, {"points": ["Điểm phải từ 0 đến 1,00, tối đa hai chữ số thập phân."]}),
-        (Decimal("0.125"), None, {"points": ["Điểm phải từ 0 đến 1,00, tối đa hai chữ số thập phân."]}),
+        (Decimal("1.5"), None, {"points": ["Điểm phải từ 0 đến 1, tối đa hai chữ số thập phân."]}),
+        (Decimal("-1"), None, {"points": ["Điểm phải từ 0 đến 1, tối đa hai chữ số thập phân."]}),
+        (Decimal("0.125"), None, {"points": ["Điểm phải từ 0 đến 1, tối đa hai chữ số thập phân."]}),
         (None, True, {"na_confirmed": ["Đơn vị không đánh dấu tiêu chí này “không áp dụng”."]}),
     ],
 )

@@ -31,7 +31,7 @@ def test_activation_checks_the_whole_tree(sample_framework):
     with pytest.raises(ValidationError) as error:
         framework_activate(framework=sample_framework, actor=None)
     assert error.value.messages == [
-        "Tiêu chí 1.1: điểm tối đa 2,50 khác tổng điểm các tiêu chí con (2,75).",
+        "Tiêu chí 1.1: điểm tối đa 2,5 khác tổng điểm các tiêu chí con (2,75).",
         "Tiêu chí 1.4: Tiêu chí thẩm định phải có quy tắc chấm (dùng “manual” nếu chấm thủ công).",
     ]
     sample_framework.refresh_from_db()

@@ -49,6 +49,7 @@ def test_the_unit_reads_its_published_result(client, y_te, y_te_staff, coordinat
     assert reverse("assessment:assessment-results", args=[y_te.pk]) in listing
     html = client.get(reverse("assessment:assessment-results", args=[y_te.pk])).content.decode()
     assert re.search(r'data-testid="result-index">61,85%<', html)
+    assert '<nav aria-label="Đường dẫn">' in html and 'aria-label="breadcrumb"' not in html
     assert "Xếp thứ 4/4 trong Khối Sở, ban, ngành" in html
     assert "Lĩnh vực 1: 8,45/12 điểm, đạt 70,42%" in html
     rows = re.findall(

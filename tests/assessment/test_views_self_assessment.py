@@ -83,13 +83,13 @@ def test_a_manual_criterion_takes_the_typed_self_score(client, unit_staff, asses
             "1.1.1",
             {"self_points": "1,5"},
             "self_points",
-            "Điểm tự đánh giá phải từ 0 đến 1,00, tối đa hai chữ số thập phân.",
+            "Điểm tự đánh giá phải từ 0 đến 1, tối đa hai chữ số thập phân.",
         ),
         (
             "1.1.1",
             {"self_points": "-0,5"},
             "self_points",
-            "Điểm tự đánh giá phải từ 0 đến 1,00, tối đa hai chữ số thập phân.",
+            "Điểm tự đánh giá phải từ 0 đến 1, tối đa hai chữ số thập phân.",
         ),
         ("1.1.1", {"self_points": "mười"}, "self_points", "Hãy nhập một số."),
         (
@@ -309,7 +309,7 @@ def test_the_first_save_reports_every_problem_of_the_field_at_once(client, unit_
         {
             "code": "1.1.2",
             "title": Criterion.objects.get(framework=assessment.framework, code="1.1.2").title,
-            "messages": ["Điểm tự đánh giá phải từ 0 đến 1,50, tối đa hai chữ số thập phân."],
+            "messages": ["Điểm tự đánh giá phải từ 0 đến 1,5, tối đa hai chữ số thập phân."],
         },
         {
             "code": "1.3.2",

@@ -308,16 +308,16 @@ def test_the_report_is_a_pdf_to_sign(client, unit_staff, assessment, tmp_path):
         "SỞ TÀI CHÍNH Độc lập - Tự do - Hạnh phúc",
         "BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2024",
         "Bộ chỉ số khối Sở",
-        "1 Công tác chỉ đạo, điều hành cải cách hành chính 10,00",
-        "1.1 Kế hoạch CCHC năm 2,50",
-        "1.1.1 Ban hành kế hoạch CCHC năm đúng thời hạn 1,00 1,00 Hồ sơ giấy lưu tại đơn vị",
-        "1.1.2 Mức độ hoàn thành kế hoạch CCHC năm 1,50 85% 0,75 Hồ sơ giấy lưu tại đơn vị",  # a rate, in %
-        "1.6 Đánh giá của đại biểu, lãnh đạo về công tác chỉ đạo, điều hành CCHC 2,00 điều tra",
-        "2 Cải cách thể chế 10,00",
-        "4 Cải cách tổ chức bộ máy hành chính nhà nước 8,00",
-        "9.2 Điểm trừ: vi phạm bị cấp có thẩm quyền phê bình, xử lý 3,00",
+        "1 Công tác chỉ đạo, điều hành cải cách hành chính 10",
+        "1.1 Kế hoạch CCHC năm 2,5",
+        "1.1.1 Ban hành kế hoạch CCHC năm đúng thời hạn 1 1,00 Hồ sơ giấy lưu tại đơn vị",
+        "1.1.2 Mức độ hoàn thành kế hoạch CCHC năm 1,5 85% 0,75 Hồ sơ giấy lưu tại đơn vị",  # a rate, in %
+        "1.6 Đánh giá của đại biểu, lãnh đạo về công tác chỉ đạo, điều hành CCHC 2 điều tra",
+        "2 Cải cách thể chế 10",
+        "4 Cải cách tổ chức bộ máy hành chính nhà nước 8",
+        "9.2 Điểm trừ: vi phạm bị cấp có thẩm quyền phê bình, xử lý 3",
         # 70 appraisal points less 0,75 lost on 1.1.2: 69,25 / 70 = 98,93 %
-        "Phần thẩm định, theo điểm tự đánh giá: 69,25 / 70,00 (98,93%). Đã chấm 33/33 tiêu chí.",
+        "Phần thẩm định, theo điểm tự đánh giá: 69,25 / 70 (98,93%). Đã chấm 33/33 tiêu chí.",
         "THỦ TRƯỞNG ĐƠN VỊ",
     ]:
         assert expected in lines

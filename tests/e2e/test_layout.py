@@ -5,10 +5,11 @@ draws chart labels at 11 px or more. Screenshots in build/screenshots/."""
 import pytest
 from django.urls import reverse
 
-from assessment.models import Period
+from assessment.models import Assessment, Period
 from tests.assessment.conftest import (  # noqa: F401 - fixtures
     agencies,
     assessment,
+    complete,
     draft_framework,
     graded_period,
     publish,
@@ -79,3 +80,26 @@ def test_the_charts_read_at_1366_px(browser, live_server, coordinator):
     for url in (reverse("public:results-period", args=[2023]), reverse("public:results-unit", args=[2023, "so-y-te"])):
         page.goto(url)
         assert page.evaluate(SMALLEST_CHART_TEXT) >= 11, url
+
+
+@pytest.mark.usefixtures("assessment")
+def test_the_summary_on_a_phone_keeps_field_names_whole(browser, live_server, unit_staff):
+    draft = Assessment.objects.get()
+    complete(draft, unit_staff)
+    page = sign_in(new_page(browser, live_server, 390, 844), unit_staff.username)
+    page.goto(reverse("assessment:assessment-summary", args=[draft.pk]))
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    table = page.get_by_test_id("field-totals")
+    assert table.evaluate("table => table.parentElement.scrollWidth <= table.parentElement.clientWidth")
+    row = table.locator("tbody tr").first
+    name = row.locator("td:first-child a")
+    assert name.inner_text() == "1. Công tác chỉ đạo, điều hành cải cách hành chính"
+    line = name.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)")
+    assert name.bounding_box()["height"] <= 2 * line + 1  # the name on the card's width: two lines at most
+    numbers = [row.locator(f"td[data-label='{label}']") for label in ("Điểm tự đánh giá", "Điểm tối đa", "%")]
+    assert [cell.inner_text().split("\n")[-1] for cell in numbers] == ["8,00", "8", "100,00"]
+    name_box = row.locator("td:first-child").bounding_box()
+    for cell in numbers:  # below the name, side by side, inside the screen
+        box = cell.bounding_box()
+        assert box["y"] >= name_box["y"] + name_box["height"] - 1 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(SCREENSHOTS / "summary-390.png"), full_page=True)
