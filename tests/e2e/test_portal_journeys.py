@@ -243,7 +243,7 @@ def test_the_first_save_lists_every_error_and_links_each_criterion(portal, finan
     expect(summary.locator("h3")).to_have_text("Chưa lưu gì: 4 tiêu chí cần sửa.")
     expect(summary.locator("li")).to_have_text(
         [
-            "Tiêu chí 1.1.2: Điểm tự đánh giá phải từ 0 đến 1,50, tối đa hai chữ số thập phân.",
+            "Tiêu chí 1.1.2: Điểm tự đánh giá phải từ 0 đến 1,5, tối đa hai chữ số thập phân.",
             "Tiêu chí 1.2: Điểm tự đánh giá: Hãy nhập một số.",
             "Tiêu chí 1.3.2: Lý do không áp dụng: Hãy ghi lý do tiêu chí không áp dụng.",
             "Tiêu chí 1.5: Số liệu kê khai (số lượng): Giá trị phải lớn hơn hoặc bằng 0.",
@@ -251,7 +251,7 @@ def test_the_first_save_lists_every_error_and_links_each_criterion(portal, finan
     )
     expect(leaf(page, "1.3.2").locator(".invalid-feedback")).to_have_text(["Hãy ghi lý do tiêu chí không áp dụng."])
     expect(leaf(page, "1.1.2").locator(".invalid-feedback")).to_have_text(
-        ["Điểm tự đánh giá phải từ 0 đến 1,50, tối đa hai chữ số thập phân."]
+        ["Điểm tự đánh giá phải từ 0 đến 1,5, tối đa hai chữ số thập phân."]
     )
     shot(page, "field-errors")
     summary.get_by_role("link", name="Tiêu chí 1.5").click()
