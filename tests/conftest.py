@@ -33,6 +33,18 @@ def axes_off(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language (Vietnamese): a request served in English by an earlier test of the
+    same worker leaves English active in that thread, and messages built outside a request would follow it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def client():
     """pytest-django's ``client``, but ``force_login`` of staff also passes the second factor (tests/second_factor.py).

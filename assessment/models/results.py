@@ -148,6 +148,9 @@ class PublishedBlockField(models.Model):
 class PublishedUnit(models.Model):
     """One unit's published result: the numbers as they were when published, names included."""
 
+    # The frozen figures, in the order the snapshot writes them and a new version is compared by.
+    FIGURES = ("appraised", "survey", "bonus", "penalty", "total", "maximum", "index", "shown_index", "rank")
+
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="units")
     block = models.ForeignKey(PublishedBlock, on_delete=models.CASCADE, related_name="results")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")

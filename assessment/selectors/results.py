@@ -302,15 +302,7 @@ def published_figures(publication) -> dict[int, tuple]:
             "unit_id",
             "block__block_id",
             "unit_name",
-            "appraised",
-            "survey",
-            "bonus",
-            "penalty",
-            "total",
-            "maximum",
-            "index",
-            "shown_index",
-            "rank",
+            *PublishedUnit.FIGURES,
         )
     }
 

@@ -294,15 +294,7 @@ def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
         row.unit_id: (
             rows.block.pk,
             row.unit_name,
-            row.result.appraised,
-            row.result.survey,
-            row.result.bonus,
-            row.result.penalty,
-            row.result.total,
-            row.result.maximum,
-            row.result.index,
-            row.result.shown_index,
-            row.rank,
+            *_figures(row),
             tuple(
                 (item.code, titles.get(item.code, ""), item.achieved, item.maximum, item.index)
                 for item in row.result.fields
@@ -383,22 +375,23 @@ def publish_preview(*, period: Period) -> PublishPreview:
     return PublishPreview(results, last, changes, waiting, unchanged)
 
 
-PUBLISHED_UNIT_COLUMNS = [
-    "publication_id",
-    "block_id",
-    "unit_id",
-    "unit_code",
-    "unit_name",
-    "appraised",
-    "survey",
-    "bonus",
-    "penalty",
-    "total",
-    "maximum",
-    "index",
-    "shown_index",
-    "rank",
-]
+PUBLISHED_UNIT_COLUMNS = ["publication_id", "block_id", "unit_id", "unit_code", "unit_name", *PublishedUnit.FIGURES]
+
+
+def _figures(row) -> tuple:
+    """A unit row's frozen figures, in the order of ``PublishedUnit.FIGURES``."""
+    result = row.result
+    return (
+        result.appraised,
+        result.survey,
+        result.bonus,
+        result.penalty,
+        result.total,
+        result.maximum,
+        result.index,
+        result.shown_index,
+        row.rank,
+    )
 
 
 def _freeze(publication: Publication, results: list[BlockRows]) -> None:
@@ -428,15 +421,7 @@ def _freeze(publication: Publication, results: list[BlockRows]) -> None:
                 row.unit_id,
                 row.unit_code,
                 row.unit_name,
-                row.result.appraised,
-                row.result.survey,
-                row.result.bonus,
-                row.result.penalty,
-                row.result.total,
-                row.result.maximum,
-                row.result.index,
-                row.result.shown_index,
-                row.rank,
+                *_figures(row),
             )
             for block, rows in zip(blocks, results, strict=True)
             for row in rows.units
