@@ -78,7 +78,16 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Unsaved changes: typed values are only kept by "Save this field"; leaving the page asks first.
   if (sectionForm) {
+    // Dirty when an event says so, or when the values differ from those the page was drawn with (an event
+    // can be missed: a value set by the browser or a script fires none).
+    const values = () =>
+      JSON.stringify(
+        Array.from(new FormData(sectionForm).entries()).filter(([, value]) => typeof value === "string")
+      );
+    const drawn = values();
     let dirty = false;
+    let leaving = false;
+    const isDirty = () => !leaving && (dirty || values() !== drawn);
     const message = sectionForm.dataset.unsavedMessage;
     const markDirty = (event) => {
       if (event.target.closest("[data-evidence-form]")) return;
@@ -88,22 +97,22 @@ document.addEventListener("DOMContentLoaded", () => {
     sectionForm.addEventListener("change", markDirty);
     sectionForm.addEventListener("submit", (event) => {
       if (event.submitter && event.submitter.hasAttribute("data-evidence-remove")) return;
-      dirty = false;
+      leaving = true;
     });
     window.addEventListener("beforeunload", (event) => {
-      if (!dirty) return;
+      if (!isDirty()) return;
       event.preventDefault();
       event.returnValue = message; // older browsers need a value; the browser shows its own text
     });
     // Links inside the page (the side menu, the summary, the navigation bar) say why before leaving.
     document.addEventListener("click", (event) => {
       const link = event.target.closest("a[href]");
-      if (!dirty || !link || event.defaultPrevented) return;
+      if (!link || event.defaultPrevented || !isDirty()) return;
       if (link.hasAttribute("download")) return; // a download does not leave the page
       const href = link.getAttribute("href");
       if (href.startsWith("#") || link.target === "_blank") return;
       if (window.confirm(message)) {
-        dirty = false;
+        leaving = true;
       } else {
         event.preventDefault();
       }
