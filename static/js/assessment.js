@@ -92,6 +92,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const markDirty = (event) => {
       if (event.target.closest("[data-evidence-form]")) return;
       dirty = true;
+      sectionForm.dataset.unsaved = "true"; // for assistive styling and the browser tests
     };
     sectionForm.addEventListener("input", markDirty);
     sectionForm.addEventListener("change", markDirty);

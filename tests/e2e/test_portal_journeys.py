@@ -139,6 +139,7 @@ def test_leaving_with_unsaved_changes_asks_first(portal, finance):
     page.wait_for_url("**?field=2")
     open_field(page, finance)
     leaf(page, "1.3.1").get_by_label("Số liệu kê khai (tỷ lệ %)").fill("50")
+    expect(page.locator("form[data-unsaved-message]")).to_have_attribute("data-unsaved", "true")
 
     asked = []
 
