@@ -6,8 +6,10 @@ other widget is rendered by Django as usual. tests/assessment/test_fast_fields.p
 section form, unbound, bound, refused and checked, with Django's own rendering, character for character.
 """
 
+import html
+
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -17,6 +19,14 @@ INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "number", "hi
 TEXTAREA = "django/forms/widgets/textarea.html"
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+
+
+def conditional_escape(value) -> str:
+    """django.utils.html.conditional_escape without its lazy wrapper (thousands of calls on a page): safe text as
+    it is, anything else through html.escape, as django.utils.html.escape does."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
