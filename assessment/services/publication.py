@@ -176,6 +176,8 @@ def snapshot_write(publication: Publication, sums: tuple[str, tuple], losses: tu
             {"publication": publication_id, "period": period_id, **ADJUSTMENTS},
         )
         cursor.execute(f"DROP TABLE {GROUPS}, {WEAK}, {UNITS}")
+        for setting in ("jit", "parallel_setup_cost", "parallel_tuple_cost"):  # the rest of the transaction as before
+            cursor.execute(f"RESET {setting}")
 
 
 def _code_order(column: str) -> str:
