@@ -1,11 +1,12 @@
 """The unit's forms: thin parsing of what was typed; the rules are the services'."""
 
+import functools
 import hashlib
 import json
 from decimal import Decimal
 
 from django import forms
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from assessment import scoring
@@ -138,7 +139,7 @@ class ScoreForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
         if "declared_value" in self.fields:
             self.fields["declared_value"].widget.attrs.update(
                 {
-                    "data-proposal-url": reverse("assessment:score-proposal", args=[score.assessment_id, score.pk]),
+                    "data-proposal-url": _proposal_url(score.assessment_id, score.pk),
                     "data-proposal-target": f"proposal-{score.pk}",
                     "data-self-input": f"id_{self.prefix}-self_points",
                     "data-scoring-input": "1",
@@ -159,6 +160,21 @@ class ScoreForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
             note=data.get("note") or "",
             no_evidence_reason=data.get("no_evidence_reason") or "",
         )
+
+
+# One reverse() per assessment, not per leaf (issue 12): the URL of another leaf differs only in its score id.
+_SCORE_SENTINEL = 987654321987
+
+
+@functools.lru_cache(maxsize=256)
+def _proposal_url_pattern(assessment_id: int, script_prefix: str, urlconf) -> str:
+    return reverse("assessment:score-proposal", urlconf=urlconf, args=[assessment_id, _SCORE_SENTINEL])
+
+
+def _proposal_url(assessment_id: int, score_id: int) -> str:
+    """reverse("assessment:score-proposal", args=[assessment_id, score_id])."""
+    pattern = _proposal_url_pattern(assessment_id, get_script_prefix(), get_urlconf())
+    return pattern.replace(f"/{_SCORE_SENTINEL}/", f"/{int(score_id)}/")
 
 
 def _initial_declared(score):

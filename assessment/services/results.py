@@ -43,6 +43,7 @@ from assessment.selectors.results import (
     published_positions,
     unit_changes,
 )
+from assessment.services.publication import snapshot_write
 from assessment.sql import (
     counted_filter,
     lost_points_expression,
@@ -182,33 +183,7 @@ def _sums_and_weakest(period: Period):
     titles come from the criteria, not through the sort. The places are taken on the lost points in hundredths,
     an exact integer (lost points have 2 places), so SQLite's floating point cannot reorder ties.
     """
-    leaves = (
-        _counted_scores(period)
-        .annotate(
-            leaf_assessment=F("assessment_id"),
-            leaf_field=F("criterion__field_code"),
-            leaf_method=F("criterion__method"),
-            leaf_criterion=F("criterion_id"),
-            leaf_max=F("criterion__max_points"),
-            leaf_points=scored_points_expression(),
-            leaf_lost=lost_points_expression(),
-        )
-        # The same order on the lost points in hundredths (exact: they have 2 places), an integer sort.
-        .annotate(leaf_cents=Cast(Round(F("leaf_lost") * 100), BigIntegerField()))
-        .annotate(leaf_position=weakest_position_window("leaf_cents"))
-        .values_list(
-            "leaf_assessment",
-            "leaf_field",
-            "leaf_method",
-            "leaf_criterion",
-            "leaf_max",
-            "leaf_points",
-            "leaf_lost",
-            "leaf_cents",
-            "leaf_position",
-        )
-    )
-    inner, params = leaves.query.sql_with_params()
+    inner, params = _leaf_rows(period)
     weak = f"leaf.leaf_lost > 0 AND leaf.leaf_position <= {int(WEAKEST)}"
     triple = "leaf.leaf_position, leaf.leaf_criterion, leaf.leaf_cents"
     postgresql = connection.vendor == "postgresql"
@@ -244,6 +219,52 @@ def _sums_and_weakest(period: Period):
     return sums, weakest
 
 
+def _leaf_rows(period: Period, *, losing_only: bool = False) -> tuple[str, tuple]:
+    """The SQL of the counted leaves, each once: its assessment, field code, method, criterion, max, scored points
+    and lost points (the expressions of assessment.sql), the lost points in hundredths and its place among its
+    unit's losses (assessment.sql.weakest_position_window). ``losing_only``: the leaves that lost points only
+    (their places are the same: lost points are never negative)."""
+    leaves = _leaf_values(period)
+    if losing_only:
+        leaves = leaves.filter(leaf_lost__gt=0)
+    leaves = leaves.annotate(leaf_position=weakest_position_window("leaf_cents")).values_list(
+        "leaf_assessment",
+        "leaf_field",
+        "leaf_method",
+        "leaf_criterion",
+        "leaf_max",
+        "leaf_points",
+        "leaf_lost",
+        "leaf_cents",
+        "leaf_position",
+    )
+    return leaves.query.sql_with_params()
+
+
+def _leaf_sums_rows(period: Period) -> tuple[str, tuple]:
+    """The SQL of the counted leaves with their assessment, field code, method, max and scored points (no places:
+    the database adds them up without sorting)."""
+    leaves = _leaf_values(period).values_list("leaf_assessment", "leaf_field", "leaf_method", "leaf_max", "leaf_points")
+    return leaves.query.sql_with_params()
+
+
+def _leaf_values(period: Period):
+    return (
+        _counted_scores(period)
+        .annotate(
+            leaf_assessment=F("assessment_id"),
+            leaf_field=F("criterion__field_code"),
+            leaf_method=F("criterion__method"),
+            leaf_criterion=F("criterion_id"),
+            leaf_max=F("criterion__max_points"),
+            leaf_points=scored_points_expression(),
+            leaf_lost=lost_points_expression(),
+        )
+        # The same order on the lost points in hundredths (exact: they have 2 places), an integer sort.
+        .annotate(leaf_cents=Cast(Round(F("leaf_lost") * 100), BigIntegerField()))
+    )
+
+
 PUBLISHABLE = (AssessmentStatus.APPROVED, AssessmentStatus.PUBLISHED)
 
 
@@ -268,10 +289,15 @@ def period_publish(
     version = (period.publications.aggregate(last=Max("version"))["last"] or 0) + 1
     if version > 1 and not reason.strip():
         raise ValidationError(_("Give the reason for this corrected version."))
-    results = period_results(period)
-    if not results:
-        raise ValidationError(_("The period has no assessment to publish."))
-    publication_new_check(period=period, results=results)
+    in_sql = connection.vendor == "postgresql"  # the snapshot computed and written by the database (issue 12)
+    if in_sql:
+        if not Assessment.objects.filter(period=period).exists():
+            raise ValidationError(_("The period has no assessment to publish."))
+    else:
+        results = period_results(period)
+        if not results:
+            raise ValidationError(_("The period has no assessment to publish."))
+        publication_new_check(period=period, results=results)
     now = timezone.now()
     publication = Publication.objects.create(
         period=period,
@@ -282,21 +308,29 @@ def period_publish(
         published_at=now,
         published_by=actor,
     )
-    _freeze(publication, results)
+    if in_sql:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the sort of the window stays in memory
+        snapshot_write(publication, _leaf_sums_rows(period), _leaf_rows(period, losing_only=True), WEAKEST)
+        # The same refusal as publication_new_check, on what was just written (the transaction is undone).
+        last = period.publications.exclude(pk=publication.pk).order_by("-version").first()
+        if last is not None and published_figures(last) == published_figures(publication):
+            raise ValidationError(_unchanged_message(last))
+    else:
+        _freeze(publication, results)
     _mark_published(period, actor, now, publication)
     return publication
 
 
 def _results_figures(results: list[BlockRows]) -> dict[int, tuple]:
     """Each unit's figures as a publication freezes them: its block, name, totals, index, rank and fields."""
-    titles = {code: title for rows in results for code, title in rows.fields}
     return {
         row.unit_id: (
             rows.block.pk,
             row.unit_name,
             *_figures(row),
             tuple(
-                (item.code, titles.get(item.code, ""), item.achieved, item.maximum, item.index)
+                (item.code, dict(rows.fields).get(item.code, ""), item.achieved, item.maximum, item.index)
                 for item in row.result.fields
             ),
         )
@@ -428,10 +462,16 @@ def _freeze(publication: Publication, results: list[BlockRows]) -> None:
         ],
     )
     ids = dict(PublishedUnit.objects.filter(publication=publication).values_list("unit_id", "pk"))
-    titles = {code: title for rows in results for code, title in rows.fields}
     fields, weaknesses = [], []
-    rows_in_order = [row for rows in results for row in rows.units]
-    for row in rows_in_order:
+    for rows in results:
+        titles = dict(rows.fields)  # each unit's fields titled by its own block's framework
+        _freeze_rows(rows.units, ids, titles, fields, weaknesses)
+    _insert(PublishedField, ["result_id", "code", "title", "achieved", "maximum", "index", "order"], fields)
+    _insert(PublishedWeakness, ["result_id", "code", "title", "max_points", "points", "order"], weaknesses)
+
+
+def _freeze_rows(units: list[UnitRow], ids: dict[int, int], titles: dict[str, str], fields, weaknesses) -> None:
+    for row in units:
         result_id = ids[row.unit_id]
         for order, field_result in enumerate(row.result.fields):
             fields.append(
@@ -447,8 +487,6 @@ def _freeze(publication: Publication, results: list[BlockRows]) -> None:
             )
         for order, (code, title, max_points, got) in enumerate(row.weakest):
             weaknesses.append((result_id, code, title, max_points, got, order))
-    _insert(PublishedField, ["result_id", "code", "title", "achieved", "maximum", "index", "order"], fields)
-    _insert(PublishedWeakness, ["result_id", "code", "title", "max_points", "points", "order"], weaknesses)
 
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:

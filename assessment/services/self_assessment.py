@@ -49,6 +49,9 @@ def _assert_member(assessment: Assessment, user) -> None:
         raise PermissionDenied(_("Only the people of %(unit)s can change this assessment.") % {"unit": assessment.unit})
 
 
+SCORE_RELATIONS = [field.name for field in Score._meta.concrete_fields if field.is_relation]
+
+
 def _locked_scores(assessment: Assessment, ids) -> dict[int, Score]:
     scores = {
         score.pk: score
@@ -136,8 +139,9 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
         score.no_evidence_reason = row.no_evidence_reason.strip()
         score.version += 1
         score.updated_at, score.updated_by = now, user
-        # Field checks only: the rules were checked above and the database holds the constraints.
-        score.full_clean(exclude=["assessment", "criterion"], validate_unique=False, validate_constraints=False)
+        # Field checks only: the rules were checked above and the database holds the constraints. The foreign keys
+        # are not the person's input (set here or kept as read): checking each would cost 2 queries per leaf.
+        score.full_clean(exclude=SCORE_RELATIONS, validate_unique=False, validate_constraints=False)
         changed.append(score)
     bulk_update_with_history(
         changed,

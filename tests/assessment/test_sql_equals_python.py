@@ -311,7 +311,8 @@ def check_units(period):
 
 
 def check_snapshot(period, coordinator):
-    """The publication (its set-based writes) freezes exactly the units' Python results, fields and weakest leaves."""
+    """The publication (its set-based writes; on PostgreSQL computed by the database, services.publication)
+    freezes exactly the units' Python results, fields and weakest leaves, titles and order included."""
     (block,) = period_results(period)  # equal to the Python rules: check_units
     approve_all(period)
     publication = publish(period, coordinator)
@@ -342,22 +343,25 @@ def check_snapshot(period, coordinator):
             result.index,
             result.shown_index,
         )
-        assert [(f.code, f.achieved, f.maximum, f.index, f.order) for f in unit.fields.all()] == [
-            (f.code, f.achieved, f.maximum, f.index, order) for order, f in enumerate(result.fields)
+        titles = dict(block.fields)
+        assert [(f.code, f.title, f.achieved, f.maximum, f.index, f.order) for f in unit.fields.all()] == [
+            (f.code, titles[f.code], f.achieved, f.maximum, f.index, order) for order, f in enumerate(result.fields)
         ]
-        assert [(w.code, w.title, w.max_points, w.points) for w in unit.weaknesses.all()] == row.weakest
+        assert [(w.code, w.title, w.max_points, w.points, w.order) for w in unit.weaknesses.all()] == [
+            (*weak, order) for order, weak in enumerate(row.weakest)
+        ]
     (published_block,) = PublishedBlock.objects.filter(publication=publication)
     assert (published_block.average, published_block.units) == (block.average, len(block.units))
     expected_fields = []
-    for code, _title in block.fields:
+    for code, title in block.fields:
         shown = [
             scoring.shown(f.index)
             for r in block.units
             for f in r.result.fields
             if f.code == code and f.index is not None
         ]
-        expected_fields.append((code, scoring.average(shown)))
-    assert [(f.code, f.average) for f in published_block.fields.all()] == expected_fields
+        expected_fields.append((code, title, scoring.average(shown), len(expected_fields)))
+    assert [(f.code, f.title, f.average, f.order) for f in published_block.fields.all()] == expected_fields
     assert AssessmentEvent.objects.filter(assessment__period=period, to_status="published").count() == len(block.units)
 
 

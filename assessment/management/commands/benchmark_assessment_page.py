@@ -3,10 +3,13 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries, transaction
+from django.http import HttpResponse
 from django.test import Client
-from django.urls import reverse
+from django.test.utils import override_settings
+from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.models import Block, Role, Unit, User
@@ -20,6 +23,21 @@ class _Rollback(Exception):
     pass
 
 
+@login_not_required
+def ping(request):
+    """The anchor: the smallest view, through the same middleware and client (as tools/loadtest_urls.py's)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _urlpatterns():
+    from cchc.urls import urlpatterns as site
+
+    return [path("-/ping/", ping), *site]
+
+
+urlpatterns = _urlpatterns()  # this module is the URL configuration while it runs: the site plus /-/ping/
+
+
 class Command(BaseCommand):
     help = "Benchmark: server time of the assessment page with N leaves in one field, and of saving that field."
 
@@ -28,6 +46,10 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=20)
 
     def handle(self, *args, **options):
+        with override_settings(ROOT_URLCONF=__name__):
+            self._handle(options)
+
+    def _handle(self, options):
         leaves, runs = options["leaves"], options["runs"]
         self.stdout.write(f"database: {connection.vendor}; one field of {leaves} leaves; {runs} runs each")
         try:
@@ -37,29 +59,41 @@ class Command(BaseCommand):
                 client.force_login(user)
                 url = reverse("assessment:assessment-detail", args=[assessment.pk]) + "?field=1"
                 client.get(url)  # warm up templates and caches
-                page_times = []
-                for _ in range(runs):
+                client.get("/-/ping/")
+                page_times, anchor_times = [], []
+                for _ in range(runs):  # interleaved: the same load on the machine for both
                     started = time.perf_counter()
                     response = client.get(url)
                     page_times.append(time.perf_counter() - started)
                     assert response.status_code == 200, response.status_code
+                    started = time.perf_counter()
+                    response = client.get("/-/ping/")
+                    anchor_times.append(time.perf_counter() - started)
+                    assert response.status_code == 200, response.status_code
                 reset_queries()
                 with _count_queries() as queries:
                     client.get(url)
-                save_times = []
+                save_times, save_queries = [], set()
                 for run in range(runs):
                     data = self._post_data(assessment, run)
                     started = time.perf_counter()
-                    saved = client.post(reverse("assessment:section-save", args=[assessment.pk, "1"]), data)
+                    with _count_queries() as counted:
+                        saved = client.post(reverse("assessment:section-save", args=[assessment.pk, "1"]), data)
                     save_times.append(time.perf_counter() - started)
+                    save_queries.add(counted["count"])
                     assert saved.status_code == 302, saved.status_code
+                page, anchor = statistics.median(page_times), statistics.median(anchor_times)
                 self.stdout.write(
-                    f"page: median {statistics.median(page_times) * 1000:.1f} ms, "
-                    f"max {max(page_times) * 1000:.1f} ms, {queries['count']} SQL queries"
+                    f"page: median {page * 1000:.1f} ms, max {max(page_times) * 1000:.1f} ms, "
+                    f"{queries['count']} SQL queries"
+                )
+                self.stdout.write(
+                    f"anchor (the smallest view, same middleware and client): median {anchor * 1000:.1f} ms; "
+                    f"page − anchor: {(page - anchor) * 1000:.1f} ms; page / anchor: {page / anchor:.1f}×"
                 )
                 self.stdout.write(
                     f"save of all {leaves} leaves: median {statistics.median(save_times) * 1000:.1f} ms, "
-                    f"max {max(save_times) * 1000:.1f} ms"
+                    f"max {max(save_times) * 1000:.1f} ms, {'/'.join(map(str, sorted(save_queries)))} SQL queries"
                 )
                 raise _Rollback
         except _Rollback:

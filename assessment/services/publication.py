@@ -1,0 +1,185 @@
+"""The publication's snapshot written by PostgreSQL itself (issue 12): each unit's totals, index and rank, its
+fields and weakest leaves, and each block's averages, computed and inserted set-based, never row by row in Python.
+
+SQL twin of results._freeze over results.period_results (scoring.unit_result, competition_ranks, average): the
+same rules, term by term, named beside each statement. tests/assessment/test_sql_equals_python.py proves on random
+periods that the snapshot written here equals the Python results exactly (Decimal equality). SQLite keeps the
+Python path (results._freeze); both write the same rows.
+"""
+
+from django.db import connection
+
+from assessment.models import Method, Publication
+
+# Scratch tables (dropped at the end, and at commit whatever happens): each unit's fields, its weakest leaves, its
+# totals with the id its published row will have.
+GROUPS, WEAK, UNITS = "publish_groups", "publish_weak", "publish_units"
+KINDS = {"appraisal": Method.APPRAISAL.value, "survey": Method.SURVEY.value}
+ADJUSTMENTS = {"bonus": Method.BONUS.value, "penalty": Method.PENALTY.value}
+
+
+def snapshot_write(publication: Publication, sums: tuple[str, tuple], losses: tuple[str, tuple], weakest: int) -> None:
+    """Write the whole snapshot of ``publication``. ``sums``: the SQL of the counted leaves with their
+    assessment, field code, method, max and scored points (results._leaf_sums_rows); ``losses``: the leaves that
+    lost points with their criterion, hundredths lost and place among their unit's losses (results._leaf_rows)."""
+    period_id, publication_id = publication.period_id, publication.pk
+    sums_sql, sums_params = sums
+    losses_sql, losses_params = losses
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # compiling these short statements costs more than it saves
+        # The pass over every score row on all cores, as the anchor's plan does by itself: the planner's default
+        # costs keep the 50,000 groups (5,000 units × 10 fields) on one.
+        cursor.execute("SET LOCAL parallel_setup_cost = 10")
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        cursor.execute(f"DROP TABLE IF EXISTS {GROUPS}, {WEAK}, {UNITS}")
+        # One hashed pass over the leaves, as the anchor's: each unit's field, its appraisal and survey points apart
+        # and its maximum (scoring.unit_result; N/A leaves are not counted rows).
+        cursor.execute(
+            f"CREATE TEMP TABLE {GROUPS} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
+            "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_field AS field_code, "
+            f"COALESCE(SUM(leaf.leaf_points) FILTER (WHERE leaf.leaf_method = '{KINDS['appraisal']}'), 0) "
+            "AS appraised, "
+            f"COALESCE(SUM(leaf.leaf_points) FILTER (WHERE leaf.leaf_method = '{KINDS['survey']}'), 0) AS survey, "
+            "SUM(leaf.leaf_points) AS achieved, SUM(leaf.leaf_max) AS maximum "
+            f"FROM ({sums_sql}) leaf GROUP BY leaf.leaf_assessment, leaf.leaf_field",
+            sums_params,
+        )
+        # The weakest leaves: the first places among the leaves that lost points (selectors.results.lost_points).
+        cursor.execute(
+            f"CREATE TEMP TABLE {WEAK} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
+            "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_position AS place, "
+            "leaf.leaf_criterion AS criterion_id, leaf.leaf_cents AS cents "
+            f"FROM ({losses_sql}) leaf WHERE leaf.leaf_position <= {int(weakest)}",
+            losses_params,
+        )
+        # Each unit: scoring.unit_result's totals (bonus and penalty: the entries of a leaf added up, below 0 counts
+        # 0, capped by the leaf's max), index_percent (None without a maximum), shown, competition_ranks on the shown
+        # index inside the block (no index, no rank), and the id of its published row, given in the pages' order.
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE {UNITS} ON COMMIT DROP AS
+            WITH sums AS (
+                SELECT assessment_id, SUM(appraised) AS appraised, SUM(survey) AS survey, SUM(maximum) AS maximum
+                FROM {GROUPS} GROUP BY assessment_id
+            ), entries AS (
+                SELECT e.assessment_id, c.method, LEAST(GREATEST(SUM(e.points), 0), c.max_points) AS points
+                FROM assessment_adjustment e
+                JOIN assessment_criterion c ON c.id = e.criterion_id
+                JOIN assessment_assessment a ON a.id = e.assessment_id
+                WHERE a.period_id = %(period)s AND c.method IN (%(bonus)s, %(penalty)s)
+                GROUP BY e.assessment_id, e.criterion_id, c.method, c.max_points
+            ), adjustments AS (
+                SELECT assessment_id,
+                       COALESCE(SUM(points) FILTER (WHERE method = %(bonus)s), 0) AS bonus,
+                       COALESCE(SUM(points) FILTER (WHERE method = %(penalty)s), 0) AS penalty
+                FROM entries GROUP BY assessment_id
+            ), totals AS (
+                SELECT a.id AS assessment_id, a.framework_id, u.id AS unit_id, u.code AS unit_code,
+                       u.name AS unit_name, u.block_id, b."order" AS block_order, b.code AS block_code,
+                       COALESCE(s.appraised, 0) AS appraised, COALESCE(s.survey, 0) AS survey,
+                       COALESCE(j.bonus, 0) AS bonus, COALESCE(j.penalty, 0) AS penalty,
+                       COALESCE(s.appraised, 0) + COALESCE(s.survey, 0) + COALESCE(j.bonus, 0)
+                           - COALESCE(j.penalty, 0) AS total,
+                       COALESCE(s.maximum, 0) AS maximum
+                FROM assessment_assessment a
+                JOIN accounts_unit u ON u.id = a.unit_id
+                JOIN accounts_block b ON b.id = u.block_id
+                LEFT JOIN sums s ON s.assessment_id = a.id
+                LEFT JOIN adjustments j ON j.assessment_id = a.id
+                WHERE a.period_id = %(period)s
+            ), indexed AS (
+                SELECT *, CASE WHEN maximum = 0 THEN NULL ELSE ROUND(total * 100 / maximum, 4) END AS index
+                FROM totals
+            ), ranked AS (
+                SELECT *, ROUND(index, 2) AS shown_index,
+                       CASE WHEN index IS NULL THEN NULL
+                            ELSE RANK() OVER (PARTITION BY block_id ORDER BY ROUND(index, 2) DESC NULLS LAST)
+                       END AS rank
+                FROM indexed
+                ORDER BY block_order, block_code COLLATE "C", rank NULLS LAST, unit_code COLLATE "C"
+            )
+            SELECT nextval(pg_get_serial_sequence('assessment_publishedunit', 'id')) AS result_id, * FROM ranked
+            """,  # noqa: S608 (fixed names)
+            {"period": period_id, **ADJUSTMENTS},
+        )
+        cursor.execute(f"ANALYZE {GROUPS}, {WEAK}, {UNITS}")  # the planner knows nothing of fresh temporary tables
+        # The blocks in their order; the average of the units' shown index (scoring.average: None without one).
+        cursor.execute(
+            f"""
+            INSERT INTO assessment_publishedblock (publication_id, block_id, name, "order", average, units)
+            SELECT %(publication)s, b.id, b.name, b."order", ROUND(AVG(u.shown_index), 2), COUNT(*)
+            FROM {UNITS} u JOIN accounts_block b ON b.id = u.block_id
+            GROUP BY b.id, b.name, b."order", b.code
+            ORDER BY b."order", b.code COLLATE "C"
+            """,  # noqa: S608 (fixed names)
+            {"publication": publication_id},
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO assessment_publishedunit (id, publication_id, block_id, unit_id, unit_code, unit_name,
+                appraised, survey, bonus, penalty, total, maximum, "index", shown_index, rank)
+            SELECT u.result_id, %(publication)s, p.id, u.unit_id, u.unit_code, u.unit_name, u.appraised, u.survey,
+                   u.bonus, u.penalty, u.total, u.maximum, u.index, u.shown_index, u.rank
+            FROM {UNITS} u JOIN assessment_publishedblock p ON p.publication_id = %(publication)s
+                AND p.block_id = u.block_id
+            ORDER BY u.result_id
+            """,  # noqa: S608 (fixed names)
+            {"publication": publication_id},
+        )
+        # Each unit's fields in code order (scoring.unit_result sorts them by _code_key), titled by its framework's
+        # field (none: ""), with their index (index_percent).
+        cursor.execute(
+            f"""
+            INSERT INTO assessment_publishedfield (result_id, code, title, achieved, maximum, "index", "order")
+            SELECT u.result_id, g.field_code, COALESCE(f.title, ''), g.achieved, g.maximum,
+                   CASE WHEN g.maximum = 0 THEN NULL ELSE ROUND(g.achieved * 100 / g.maximum, 4) END,
+                   ROW_NUMBER() OVER (PARTITION BY u.result_id ORDER BY {_code_order("g.field_code")}) - 1
+            FROM {GROUPS} g
+            JOIN {UNITS} u ON u.assessment_id = g.assessment_id
+            LEFT JOIN assessment_criterion f ON f.framework_id = u.framework_id AND f.parent_id IS NULL
+                AND f.code = g.field_code AND COALESCE(f.method, '') NOT IN (%(bonus)s, %(penalty)s)
+            """,  # noqa: S608 (fixed names)
+            ADJUSTMENTS,
+        )
+        # The weakest leaves, most points lost first.
+        cursor.execute(
+            f"""
+            INSERT INTO assessment_publishedweakness (result_id, code, title, max_points, points, "order")
+            SELECT u.result_id, c.code, c.title, c.max_points, c.max_points - w.cents / 100.0, w.place - 1
+            FROM {WEAK} w
+            JOIN {UNITS} u ON u.assessment_id = w.assessment_id
+            JOIN assessment_criterion c ON c.id = w.criterion_id
+            ORDER BY u.result_id, w.place
+            """  # noqa: S608 (fixed names)
+        )
+        # Each block's fields: its framework's fields (in framework order) that some unit of the block scored, with
+        # the average of the units' shown field index (scoring.average).
+        cursor.execute(
+            f"""
+            INSERT INTO assessment_publishedblockfield (block_id, code, title, average, "order")
+            SELECT p.id, f.code, f.title, scored.average,
+                   ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY f."order", f.id) - 1
+            FROM assessment_publishedblock p
+            JOIN assessment_periodblock pb ON pb.period_id = %(period)s AND pb.block_id = p.block_id
+            JOIN assessment_criterion f ON f.framework_id = pb.framework_id AND f.parent_id IS NULL
+                AND COALESCE(f.method, '') NOT IN (%(bonus)s, %(penalty)s)
+            JOIN (
+                SELECT u.block_id, g.field_code,
+                       ROUND(AVG(ROUND(CASE WHEN g.maximum = 0 THEN NULL
+                                            ELSE ROUND(g.achieved * 100 / g.maximum, 4) END, 2)), 2) AS average
+                FROM {GROUPS} g JOIN {UNITS} u ON u.assessment_id = g.assessment_id
+                GROUP BY u.block_id, g.field_code
+            ) scored ON scored.block_id = p.block_id AND scored.field_code = f.code
+            WHERE p.publication_id = %(publication)s
+            ORDER BY p.id, f."order", f.id
+            """,  # noqa: S608 (fixed names)
+            {"publication": publication_id, "period": period_id, **ADJUSTMENTS},
+        )
+        cursor.execute(f"DROP TABLE {GROUPS}, {WEAK}, {UNITS}")
+        for setting in ("jit", "parallel_setup_cost", "parallel_tuple_cost"):  # the rest of the transaction as before
+            cursor.execute(f"RESET {setting}")
+
+
+def _code_order(column: str) -> str:
+    """scoring._code_key for a field code: numbers by value, other codes by their characters."""
+    return f"CASE WHEN {column} ~ '^[0-9]+$' THEN {column}::numeric END NULLS LAST, {column} COLLATE \"C\""

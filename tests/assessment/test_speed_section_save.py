@@ -1,0 +1,49 @@
+"""Saving a field costs the same number of SQL statements whatever the number of changed leaves (issue 12)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessment.management.commands.benchmark_assessment_page import Command as PageBenchmark
+from assessment.models import Score
+from tests.assessment.helpers import edit, open_field, page_data, save_field
+
+LEAVES = 100
+
+
+@pytest.fixture
+def wide_field(db):
+    """One unit's assessment whose field 1 has 100 yes/no leaves, its self-assessment open; and its staff."""
+    return PageBenchmark()._setup(LEAVES)
+
+
+def _save_changing(client, assessment, count):
+    """Open field 1, declare "yes" on its first ``count`` leaves, save; the statements of the save."""
+    data = page_data(open_field(client, assessment, "1"))
+    scores = list(Score.objects.filter(assessment=assessment).order_by("criterion__order")[:count])
+    for score in scores:
+        data = edit(data, score, declared_value="1", no_evidence_reason="Lưu tại đơn vị")
+    with CaptureQueriesContext(connection) as queries:
+        response = save_field(client, assessment, "1", data)
+    assert response.status_code == 302
+    assert Score.objects.filter(assessment=assessment, declared_value=1, self_points=1, version=1).count() == count
+    return len(queries.captured_queries)
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's 999 parameters split Django's bulk statements into batches"
+)
+def test_saving_10_or_100_changed_leaves_takes_the_same_statements(client, wide_field):
+    assessment, user = wide_field
+    client.force_login(user)
+    ten = _save_changing(client, assessment, 10)
+    Score.objects.filter(assessment=assessment).update(declared_value=None, self_points=None, version=0)
+    hundred = _save_changing(client, assessment, 100)
+    assert ten == hundred == 13
+
+
+def test_saving_100_changed_leaves_keeps_a_history_row_for_each(client, wide_field):
+    assessment, user = wide_field
+    client.force_login(user)
+    _save_changing(client, assessment, 100)
+    assert Score.history.filter(assessment_id=assessment.pk, history_user=user).count() == LEAVES
