@@ -338,14 +338,14 @@ def s3_storage(
             "access_key": access_key or None,
             "secret_key": secret_key or None,
             "region_name": region or None,
-            "addressing_style": addressing_style or None,
-            "signature_version": "s3v4",
             "default_acl": None,  # the bucket's own (private); never public-read
             "querystring_auth": True,
             "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
             "file_overwrite": True,  # names are content addresses: the same name is the same bytes
             "max_memory_size": 2 * 1024 * 1024,  # a download larger than this is spooled to a temporary file
-            "client_config": Config(
+            "client_config": Config(  # given whole, so it carries the signature and addressing style too
+                signature_version="s3v4",
+                s3={"addressing_style": addressing_style} if addressing_style else None,
                 connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 3),
                 read_timeout=env_int("AWS_S3_READ_TIMEOUT", 30),
                 retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 3), "mode": "standard"},
