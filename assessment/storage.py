@@ -63,7 +63,7 @@ def signs_urls(storage) -> bool:
     return isinstance(storage, S3Storage)
 
 
-def stored_file_response(request, storage, name: str, *, filename: str, content_type: str, private: bool = True):
+def stored_file_response(request, storage, name: str, *, filename: str, content_type: str):
     """After the permission check only: the file streamed from storage, or a redirect to a short-lived signed URL.
 
     The file is always an attachment of the given type, whatever the stored object says; a missing file is a 404
@@ -88,6 +88,5 @@ def stored_file_response(request, storage, name: str, *, filename: str, content_
             return render(request, "storage_unavailable.html", status=503)
         response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
         response["X-Content-Type-Options"] = "nosniff"
-    if private:
-        response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
