@@ -55,3 +55,8 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 mutants
+
+# storage (issue 14, part): two gunicorn nodes (8611, 8612) on PostgreSQL cchc_cluster and SeaweedFS (README).
+.PHONY: cluster-test
+cluster-test: setup
+	$(PY) tools/cluster_test.py $(CLUSTER_TEST_ARGS)

@@ -5,9 +5,11 @@ is served as it is, byte for byte, even if it was written before that writer: on
 (a new publication version, or a format not downloaded yet) is built, with the inert writer.
 """
 
+import hashlib
 import io
 import json
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +20,7 @@ from assessment.formatting import decimal2
 from assessment.models import PublicationFile
 from assessment.scoring import shown
 from assessment.selectors.results import previous_year, publication_tables
+from assessment.storage import STORAGE_ERRORS, StorageUnavailable, field_file_save
 from cchc.spreadsheets import csv_bytes, xlsx_append
 
 SCHEMA_VERSION = 1
@@ -216,19 +219,29 @@ BUILDERS = {"csv": _csv, "xlsx": _xlsx, "json": _json, "pdf": _pdf}
 
 def publication_file(publication, file_format: str) -> bytes:
     """The download, stored on first request: later downloads are the same bytes, whatever changed since."""
-    stored = PublicationFile.objects.filter(publication=publication, format=file_format).values_list(
-        "content", flat=True
-    )
-    content = stored.first()
-    if content is not None:
-        return bytes(content)
+    stored = PublicationFile.objects.filter(publication=publication, format=file_format).first()
+    if stored is not None:
+        return publication_file_content(stored)
     content = BUILDERS[file_format](publication, publication_tables(publication))
+    row = PublicationFile(publication=publication, format=file_format, sha256=hashlib.sha256(content).hexdigest())
+    field_file_save(row.file, f"{row.sha256}.{file_format}", ContentFile(content))
     try:
         with transaction.atomic():
-            PublicationFile.objects.create(publication=publication, format=file_format, content=content)
+            row.save()
     except IntegrityError:  # made at the same moment by another request: serve the one that was stored
-        return bytes(PublicationFile.objects.get(publication=publication, format=file_format).content)
+        return publication_file_content(PublicationFile.objects.get(publication=publication, format=file_format))
     return content
+
+
+def publication_file_content(stored: PublicationFile) -> bytes:
+    """A stored download's bytes: from the storage, or from the database for files stored there before."""
+    if not stored.file:
+        return bytes(stored.content)
+    try:
+        with stored.file.open("rb") as handle:
+            return handle.read()
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable from exc
 
 
 def file_name(publication, file_format: str) -> str:

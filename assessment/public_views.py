@@ -24,6 +24,7 @@ from assessment.selectors.results import (
     ranking_page,
     unit_trend,
 )
+from assessment.storage import StorageUnavailable
 
 
 def _publication(year, request):
@@ -190,7 +191,11 @@ def results_download(request, year, file_format):
     if file_format not in FORMATS:
         raise Http404
     publication = _publication(year, request)
-    response = HttpResponse(publication_file(publication, file_format), content_type=FORMATS[file_format])
+    try:
+        content = publication_file(publication, file_format)
+    except StorageUnavailable:
+        return render(request, "storage_unavailable.html", status=503)
+    response = HttpResponse(content, content_type=FORMATS[file_format])
     response["Content-Disposition"] = f'attachment; filename="{file_name(publication, file_format)}"'
     return response
 

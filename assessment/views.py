@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -57,6 +57,7 @@ from assessment.services import (
     score_save,
 )
 from assessment.services.self_assessment import proposal_for, score_problems, submission_problems
+from assessment.storage import stored_file_response
 
 
 def _assessment(request, pk):
@@ -534,12 +535,10 @@ def improvement_plan(request, pk):
 def document_download(request, pk):
     """A private evidence file, for the people allowed to see its unit's data, always as an attachment."""
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        document.file.storage,
+        document.file.name,
         filename=document.original_name,
         content_type=CONTENT_TYPES[document.kind],
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -310,3 +310,58 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- storage (issue 14): evidence, signed scans and publication files through Django's storage API ---
+# "filesystem" (the default, PRIVATE_MEDIA_ROOT above) or "s3": an S3-compatible bucket (django-storages, boto3).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem")
+# How a permission-checked download is served: "stream" (through the app) or "redirect" (to a signed URL that
+# expires after STORAGE_SIGNED_URL_SECONDS; S3 only, the local disk always streams).
+STORAGE_DOWNLOADS = os.environ.get("STORAGE_DOWNLOADS", "stream")
+STORAGE_SIGNED_URL_SECONDS = env_int("STORAGE_SIGNED_URL_SECONDS", 60)
+if STORAGE_BACKEND not in ("filesystem", "s3"):
+    raise ImproperlyConfigured("STORAGE_BACKEND is 'filesystem' or 's3'.")
+if STORAGE_DOWNLOADS not in ("stream", "redirect"):
+    raise ImproperlyConfigured("STORAGE_DOWNLOADS is 'stream' or 'redirect'.")
+
+
+def s3_storage(
+    *, bucket: str, endpoint_url=None, access_key=None, secret_key=None, region=None, addressing_style=None
+) -> dict:
+    """The STORAGES entry of an S3-compatible bucket: private objects, signed URLs, short timeouts, few retries."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": region or None,
+            "default_acl": None,  # the bucket's own (private); never public-read
+            "querystring_auth": True,
+            "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
+            "file_overwrite": True,  # names are content addresses: the same name is the same bytes
+            "max_memory_size": 2 * 1024 * 1024,  # a download larger than this is spooled to a temporary file
+            "client_config": Config(  # given whole, so it carries the signature and addressing style too
+                signature_version="s3v4",
+                s3={"addressing_style": addressing_style} if addressing_style else None,
+                connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 3),
+                read_timeout=env_int("AWS_S3_READ_TIMEOUT", 30),
+                retries={"max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 3), "mode": "standard"},
+            ),
+        },
+    }
+
+
+if STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = s3_storage(
+        bucket=os.environ["AWS_STORAGE_BUCKET_NAME"],
+        endpoint_url=os.environ.get("AWS_S3_ENDPOINT_URL"),
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        region=os.environ.get("AWS_S3_REGION_NAME"),
+        addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE", "path"),
+    )

@@ -208,12 +208,21 @@ class PublishedWeakness(models.Model):
         return f"{self.code}. {self.title}"
 
 
+def publication_file_path(publication_file, filename):
+    """Stored names never come from the request: the publication, then the SHA-256 of the content."""
+    return f"publications/{publication_file.publication_id}/{publication_file.sha256}.{publication_file.format}"
+
+
 class PublicationFile(models.Model):
     """A download of a publication, made once and then served as stored: every later copy is byte-identical."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="files")
     format = models.CharField(max_length=5)
-    content = models.BinaryField()
+    # Files are kept in the storage (``file``, named by their SHA-256); ``content`` holds only the files stored in
+    # the database before that, served as they are until ``move_files_to_storage`` moves them.
+    file = models.FileField(upload_to=publication_file_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    content = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from assessment.files import CheckedFile, check_upload
 from assessment.models import Assessment, Document, Evidence, EvidenceRound, Method, Score
 from assessment.policy import SELF, is_member, writable_window
+from assessment.storage import field_file_save
 
 
 def document_store(*, unit, user, upload, checked: CheckedFile, number="", issued_on=None, issuer="") -> Document:
@@ -34,7 +35,7 @@ def document_store(*, unit, user, upload, checked: CheckedFile, number="", issue
         issuer=issuer,
         uploaded_by=user,
     )
-    document.file.save(checked.name, upload, save=False)
+    field_file_save(document.file, checked.name, upload)  # refused clearly, before any row, if storage is down
     try:
         with transaction.atomic():
             document.save()

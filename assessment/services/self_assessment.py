@@ -25,6 +25,7 @@ from assessment.models import (
 from assessment.policy import explanation_window, is_head, is_member, may_write_difficulties, self_assessment_window
 from assessment.selectors.portal import assessment_missing
 from assessment.services.evidence import document_store
+from assessment.storage import StorageUnavailable
 from assessment.workflow import transition
 
 MAX_RATE = Decimal("1000")
@@ -260,7 +261,10 @@ def assessment_submit(*, assessment: Assessment, user, signed_scan) -> Assessmen
     checked, scan_problem = _check_signed_scan(signed_scan)
     if missing or scan_problem:
         raise AssessmentIncomplete(missing, scan_problems=[scan_problem] if scan_problem else [])
-    document = document_store(unit=assessment.unit, user=user, upload=signed_scan, checked=checked)
+    try:
+        document = document_store(unit=assessment.unit, user=user, upload=signed_scan, checked=checked)
+    except StorageUnavailable as error:  # nothing is submitted without its signed report stored
+        raise AssessmentIncomplete([], scan_problems=error.messages) from error
     assessment.signed_report = document
     assessment.submitted_at, assessment.submitted_by = timezone.now(), user
     transition(assessment, AssessmentStatus.SUBMITTED, user, fields=("signed_report", "submitted_at", "submitted_by"))

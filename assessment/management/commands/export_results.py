@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from assessment.exports import FORMATS, file_name, publication_file
 from assessment.selectors.results import publication_for
+from assessment.storage import StorageUnavailable
 from cchc.commands import TranslatedCommand
 
 
@@ -44,7 +45,10 @@ class Command(TranslatedCommand):
                 else _("Version %(version)s of %(year)s does not exist.")
                 % {"version": options["publication_version"], "year": options["period"]}
             )
-        content = publication_file(publication, options["file_format"])
+        try:
+            content = publication_file(publication, options["file_format"])
+        except StorageUnavailable as error:  # storage: the bucket cannot be reached
+            raise CommandError(error.messages[0]) from error
         output = options["output"] or file_name(publication, options["file_format"])
         if output == "-":
             sys.stdout.buffer.write(content)
