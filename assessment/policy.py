@@ -284,3 +284,14 @@ def assessment_scope(user, prefix: str = "") -> Q:
     if reads_submitted_assessments(access):
         allowed |= ~Q(**{f"{prefix}status": S.DRAFT})
     return allowed
+
+
+# -- insights: what if ------------------------------------------------------------------------------------------
+
+
+def may_see_what_if(user, assessment: Assessment, *, published: bool, on: date | None = None) -> bool:
+    """A unit's own people try "what if" on their assessment once its period is published, or while they explain
+    (the returned assessment inside its explanation window); nobody else, and never before."""
+    if not is_member(user, assessment):
+        return False
+    return published or explanation_window(assessment, on).open

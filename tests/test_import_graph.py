@@ -105,6 +105,7 @@ SELECTORS = [
     "assessment.selectors.appraisal",
     "assessment.selectors.audit",
     "assessment.selectors.frameworks",
+    "assessment.selectors.insights",
     "assessment.selectors.portal",
     "assessment.selectors.results",
     "assessment.selectors.visibility",
