@@ -295,3 +295,10 @@ def may_see_what_if(user, assessment: Assessment, *, published: bool, on: date |
     if not is_member(user, assessment):
         return False
     return published or explanation_window(assessment, on).open
+
+
+def reads_accuracy(user) -> bool:
+    """Home Affairs and the council read every unit's self-assessment accuracy (each unit reads its own on its
+    results page)."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_council

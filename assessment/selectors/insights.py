@@ -1,14 +1,16 @@
-"""Reads for the insights a unit gets beyond its scores: "what if" it had not lost the points of some criteria.
+"""Reads for the insights beyond the scores: "what if" a unit had not lost the points of some criteria, and how
+accurate each unit's self-assessment was.
 
 Imports Django, the scoring rules and the models; never a service."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 
 from assessment import scoring
 from assessment.models import Adjustment, Method, PublishedUnit, Score
+from assessment.sql import final_points_expression
 
 
 @dataclass(frozen=True)
@@ -140,3 +142,117 @@ def what_if(assessment, fixed: set[str], others: list[Decimal | None]) -> WhatIf
         stakes=stakes,
         unknown=sorted(fixed - known),
     )
+
+
+# -- accuracy of self-assessment ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How far a unit's self scores were from its final scores, over the leaves it scored itself and that were
+    graded (appraisal leaves, the confirmed N/A left out): positive gaps are points claimed and not granted."""
+
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    block_name: str
+    year: int
+    field: str | None  # None: the whole framework
+    compared: int
+    self_total: Decimal
+    final_total: Decimal
+    above: int  # leaves claimed above their final score
+
+    @property
+    def gap(self) -> Decimal:
+        return self.self_total - self.final_total
+
+    @property
+    def mean_gap(self) -> Decimal:
+        """The gap per compared leaf, 2 places half-up."""
+        return scoring.quantize_points(self.gap / self.compared)
+
+    @property
+    def share_above(self) -> Decimal:
+        """The share of compared leaves claimed above their final score, in % with 2 places half-up."""
+        return scoring.quantize_points(Decimal(self.above) * 100 / self.compared)
+
+
+def _compared_scores(**filters):
+    """Appraisal leaves with a self score and a final score, the confirmed N/A left out (one row per leaf)."""
+    graded = Q(appraised_points__isnull=False) | Q(reappraised_points__isnull=False) | Q(council_points__isnull=False)
+    return (
+        Score.objects.filter(criterion__method=Method.APPRAISAL, self_points__isnull=False, **filters)
+        .filter(graded)
+        .exclude(is_na=True, na_confirmed=True)
+        .annotate(final=final_points_expression())
+    )
+
+
+def _accuracy_rows(scores, by_field: bool) -> list[Accuracy]:
+    keys = ["assessment__unit_id", "assessment__unit__code", "assessment__unit__name", "assessment__unit__block__name"]
+    keys.append("assessment__period__year")
+    if by_field:
+        keys.append("criterion__field_code")
+    rows = (
+        scores.values(*keys)
+        .annotate(
+            compared=Count("id"),
+            self_total=Sum("self_points"),
+            final_total=Sum("final"),
+            above=Count("id", filter=Q(self_points__gt=F("final"))),
+        )
+        .order_by(*keys)
+    )
+    return [
+        Accuracy(
+            row["assessment__unit_id"],
+            row["assessment__unit__code"],
+            row["assessment__unit__name"],
+            row["assessment__unit__block__name"],
+            row["assessment__period__year"],
+            row.get("criterion__field_code"),
+            row["compared"],
+            # Sums of 2-place values: exact in PostgreSQL; SQLite adds in floating point, so back to the 2 places.
+            scoring.quantize_points(Decimal(row["self_total"])),
+            scoring.quantize_points(Decimal(row["final_total"])),
+            row["above"],
+        )
+        for row in rows
+    ]
+
+
+ACCURACY_ORDERS = {
+    "gap": lambda row: (-row.gap, row.unit_code),
+    "mean": lambda row: (-row.mean_gap, row.unit_code),
+    "share": lambda row: (-row.share_above, row.unit_code),
+    "unit": lambda row: (row.block_name, row.unit_name, row.unit_code),
+}
+
+
+def period_accuracy(period, order: str = "gap") -> list[Accuracy]:
+    """Every unit of the period, the largest gap first (or by mean gap, share claimed above, unit): one query."""
+    rows = _accuracy_rows(_compared_scores(assessment__period=period), by_field=False)
+    return sorted(rows, key=ACCURACY_ORDERS.get(order, ACCURACY_ORDERS["gap"]))
+
+
+def unit_accuracy(unit_id: int) -> tuple[list[Accuracy], list[Accuracy]]:
+    """One unit's accuracy over the years (its trend) and by field in each year: two queries."""
+    scores = _compared_scores(assessment__unit_id=unit_id)
+    return _accuracy_rows(scores, by_field=False), _accuracy_rows(scores, by_field=True)
+
+
+def unit_gap_the_year_before() -> Subquery:
+    """For each score row: its unit's gap (self − final) over the year before's compared leaves, or None; the
+    appraisers' queue orders by it so that they start where the claims were least reliable."""
+    earlier = (
+        _compared_scores()
+        .filter(
+            assessment__unit_id=OuterRef("assessment__unit_id"),
+            assessment__period__year=OuterRef("assessment__period__year") - 1,
+        )
+        .values("assessment__unit_id")
+        .annotate(gap=Sum(F("self_points") - F("final")))
+        .values("gap")
+    )
+    return Subquery(earlier, output_field=DecimalField(max_digits=9, decimal_places=2))
