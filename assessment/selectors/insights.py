@@ -6,10 +6,11 @@ Imports Django, the scoring rules and the models; never a service."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum
 
+from accounts.models import Block, Unit
 from assessment import scoring
-from assessment.models import Adjustment, Method, PublishedUnit, Score
+from assessment.models import Adjustment, Criterion, Method, PublishedUnit, Score
 from assessment.sql import final_points_expression
 
 
@@ -178,15 +179,20 @@ class Accuracy:
         return scoring.quantize_points(Decimal(self.above) * 100 / self.compared)
 
 
-def _compared_scores(**filters):
-    """Appraisal leaves with a self score and a final score, the confirmed N/A left out (one row per leaf)."""
+def _graded_scores(**filters):
+    """The graded appraisal leaves (the confirmed N/A left out), each with its final grade."""
     graded = Q(appraised_points__isnull=False) | Q(reappraised_points__isnull=False) | Q(council_points__isnull=False)
     return (
-        Score.objects.filter(criterion__method=Method.APPRAISAL, self_points__isnull=False, **filters)
+        Score.objects.filter(criterion__method=Method.APPRAISAL, **filters)
         .filter(graded)
         .exclude(is_na=True, na_confirmed=True)
         .annotate(final=final_points_expression())
     )
+
+
+def _compared_scores(**filters):
+    """The graded appraisal leaves the unit also scored itself: those its self-assessment is measured on."""
+    return _graded_scores(self_points__isnull=False, **filters)
 
 
 def _accuracy_rows(scores, by_field: bool) -> list[Accuracy]:
@@ -256,3 +262,203 @@ def unit_gap_the_year_before() -> Subquery:
         .values("gap")
     )
     return Subquery(earlier, output_field=DecimalField(max_digits=9, decimal_places=2))
+
+
+# -- consistency of appraisal -------------------------------------------------------------------------------------
+
+# Two agencies (or two blocks) whose mean grades of one criterion, in % of its maximum, differ by at least this
+# many points: the criterion is flagged for the council.
+SHARP_DIFFERENCE = Decimal("25")
+
+
+@dataclass
+class Grading:
+    """Sums of final grades over a set of leaves (one criterion, an agency, a block): adds up exactly."""
+
+    count: int = 0
+    total: Decimal = Decimal("0.00")
+    squares: Decimal = Decimal("0.0000")
+    low: Decimal | None = None
+    high: Decimal | None = None
+    zeros: int = 0
+    at_max: int = 0
+    reappraised: int = 0  # leaves graded again in round 2
+    changed: int = 0  # … where round 2 differs from round 1
+    change: Decimal = Decimal("0.00")  # the sum of round 2 − round 1 over those leaves
+    capacity: Decimal = Decimal("0.00")  # the sum of the leaves' maxima
+
+    def add(self, other: "Grading") -> None:
+        self.count += other.count
+        self.total += other.total
+        self.squares += other.squares
+        self.low = other.low if self.low is None else min(self.low, other.low)
+        self.high = other.high if self.high is None else max(self.high, other.high)
+        self.zeros += other.zeros
+        self.at_max += other.at_max
+        self.reappraised += other.reappraised
+        self.changed += other.changed
+        self.change += other.change
+        self.capacity += other.capacity
+
+    @property
+    def mean(self) -> Decimal:
+        return scoring.quantize_points(self.total / self.count)
+
+    @property
+    def mean_percent(self) -> Decimal:
+        """The mean grade in % of the maximum, 2 places half-up."""
+        return scoring.quantize_points(self.total * 100 / self.capacity) if self.capacity else Decimal("0.00")
+
+    @property
+    def spread(self) -> Decimal:
+        """The population standard deviation of the grades, 2 places half-up."""
+        mean = self.total / self.count
+        variance = max(self.squares / self.count - mean * mean, Decimal(0))
+        return scoring.quantize_points(variance.sqrt())
+
+    @property
+    def share_zero(self) -> Decimal:
+        return scoring.quantize_points(Decimal(self.zeros) * 100 / self.count)
+
+    @property
+    def share_changed(self) -> Decimal | None:
+        return scoring.quantize_points(Decimal(self.changed) * 100 / self.reappraised) if self.reappraised else None
+
+    @property
+    def mean_change(self) -> Decimal | None:
+        return scoring.quantize_points(self.change / self.changed) if self.changed else None
+
+
+@dataclass
+class CriterionConsistency:
+    block_name: str
+    code: str
+    title: str
+    max_points: Decimal
+    grading: Grading
+    agencies: dict[str, Grading]  # agency name → its grading of this criterion
+
+    @property
+    def agency_gap(self) -> Decimal | None:
+        """The difference between the highest and the lowest agency mean (% of max), when several agencies graded."""
+        if len(self.agencies) < 2:
+            return None
+        means = [grading.mean_percent for grading in self.agencies.values()]
+        return max(means) - min(means)
+
+    @property
+    def flagged(self) -> bool:
+        return self.agency_gap is not None and self.agency_gap >= SHARP_DIFFERENCE
+
+
+@dataclass(frozen=True)
+class BlockDifference:
+    code: str
+    title: str
+    blocks: list[tuple[str, Decimal]]  # (block, mean % of max), highest first
+
+    @property
+    def gap(self) -> Decimal:
+        return self.blocks[0][1] - self.blocks[-1][1]
+
+
+@dataclass(frozen=True)
+class Consistency:
+    criteria: list[CriterionConsistency]  # by block, then framework order
+    agencies: list[tuple[str, Grading]]  # each agency's grading over the period, by name
+    blocks: list[BlockDifference]  # criteria graded sharply differently between blocks, largest gap first
+
+    @property
+    def flagged(self) -> list[CriterionConsistency]:
+        return [criterion for criterion in self.criteria if criterion.flagged]
+
+
+def _grading(row) -> Grading:
+    """One aggregated row of the period's graded leaves (SQLite sums in floating point: back to the places)."""
+    return Grading(
+        count=row["n"],
+        total=scoring.quantize_points(Decimal(row["total"])),
+        squares=Decimal(row["squares"]).quantize(Decimal("0.0001")),
+        low=scoring.quantize_points(Decimal(row["low"])),
+        high=scoring.quantize_points(Decimal(row["high"])),
+        zeros=row["zeros"],
+        at_max=row["at_max"],
+        reappraised=row["reappraised"],
+        changed=row["changed"],
+        change=scoring.quantize_points(Decimal(row["change"] or 0)),
+        capacity=scoring.quantize_points(Decimal(row["capacity"])),
+    )
+
+
+def period_consistency(period) -> Consistency:
+    """How consistently the period's criteria were graded: per criterion (in each block) the spread of the final
+    grades and the share graded 0, each agency's mean, how often round 2 changed round 1 and by how much (per
+    agency), and the criteria graded sharply differently between agencies or between blocks. Four queries."""
+    final = F("final")
+    twice = Q(reappraised_points__isnull=False, appraised_points__isnull=False)
+    rows = list(
+        _graded_scores(assessment__period=period)
+        .values("assessment__unit__block_id", "criterion_id", "agency_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum(final),
+            squares=Sum(final * final),
+            low=Min(final),
+            high=Max(final),
+            zeros=Count("id", filter=Q(final=0)),
+            at_max=Count("id", filter=Q(final=F("max_points"))),
+            reappraised=Count("id", filter=twice),
+            changed=Count("id", filter=twice & ~Q(reappraised_points=F("appraised_points"))),
+            change=Sum(F("reappraised_points") - F("appraised_points"), filter=twice),
+            capacity=Sum("max_points"),
+        )
+        .order_by()
+    )
+    # The names, read once for the ids the sums came with (grouping by small integers keeps the pass fast).
+    blocks = {b.pk: b for b in Block.objects.filter(pk__in={row["assessment__unit__block_id"] for row in rows})}
+    titles = {
+        c.pk: c
+        for c in Criterion.objects.filter(pk__in={row["criterion_id"] for row in rows}).only(
+            "code", "title", "order", "max_points"
+        )
+    }
+    names = dict(Unit.objects.filter(pk__in={row["agency_id"] for row in rows}).values_list("pk", "name"))
+    rows.sort(
+        key=lambda row: (
+            blocks[row["assessment__unit__block_id"]].order,
+            titles[row["criterion_id"]].order,
+            names.get(row["agency_id"], ""),
+        )
+    )
+    criteria: dict[tuple, CriterionConsistency] = {}
+    agencies: dict[str, Grading] = {}
+    by_code: dict[tuple[str, str], dict[str, Grading]] = {}
+    for row in rows:
+        grading = _grading(row)
+        agency = names.get(row["agency_id"], "—")
+        block, criterion_row = blocks[row["assessment__unit__block_id"]], titles[row["criterion_id"]]
+        key = (block.pk, criterion_row.pk)
+        criterion = criteria.get(key)
+        if criterion is None:
+            criterion = criteria[key] = CriterionConsistency(
+                block.name, criterion_row.code, criterion_row.title, criterion_row.max_points, Grading(), {}
+            )
+        criterion.grading.add(grading)
+        criterion.agencies.setdefault(agency, Grading()).add(grading)
+        agencies.setdefault(agency, Grading()).add(grading)
+        by_block = by_code.setdefault((criterion_row.code, criterion_row.title), {})
+        by_block.setdefault(block.name, Grading()).add(grading)
+    differences = []
+    for (code, title), by_block in by_code.items():
+        if len(by_block) < 2:
+            continue
+        means = sorted(((name, grading.mean_percent) for name, grading in by_block.items()), key=lambda item: -item[1])
+        difference = BlockDifference(code, title, means)
+        if difference.gap >= SHARP_DIFFERENCE:
+            differences.append(difference)
+    differences.sort(key=lambda difference: (-difference.gap, _code_key(difference.code)))
+    return Consistency(list(criteria.values()), sorted(agencies.items()), differences)
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 0 for part in code.split("."))
