@@ -302,3 +302,26 @@ def reads_accuracy(user) -> bool:
     results page)."""
     access = user_access(user)
     return access.is_coordinator or access.is_council
+
+
+# -- the council's review, online ---------------------------------------------------------------------------------
+
+
+def reads_council_review(user) -> bool:
+    """Home Affairs and the council members follow the council's review of a period."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_council
+
+
+def may_manage_council_review(user) -> bool:
+    """Home Affairs opens the council's review and records its decision."""
+    return user_access(user).is_coordinator
+
+
+def council_answer_refusal(user, review) -> str | None:
+    """Why ``user`` may not answer in this council review now, or None if they may (a member, before the decision)."""
+    if not user_access(user).is_council:
+        return _("Only the council's members answer in its review.")
+    if review.state != review.State.OPEN:
+        return _("The council's decision is recorded: the answers can no longer change.")
+    return None

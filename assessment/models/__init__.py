@@ -6,6 +6,7 @@ from assessment.models.assessments import (
     GradeRound,
     Score,
 )
+from assessment.models.council import CouncilAnswer, CouncilReview
 from assessment.models.evidence import Document, DocumentKind, Evidence, EvidenceRound, evidence_path
 from assessment.models.frameworks import (
     ADJUSTMENT_METHODS,
@@ -33,6 +34,8 @@ from assessment.models.results import (
 )
 
 __all__ = [
+    "CouncilAnswer",
+    "CouncilReview",
     "Adjustment",
     "EarlierResult",
     "Publication",
