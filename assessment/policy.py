@@ -325,3 +325,16 @@ def council_answer_refusal(user, review) -> str | None:
     if review.state != review.State.OPEN:
         return _("The council's decision is recorded: the answers can no longer change.")
     return None
+
+
+# -- the improvement plan ---------------------------------------------------------------------------------------
+
+
+def may_plan_improvements(user, assessment: Assessment, *, published: bool) -> bool:
+    """The unit's own people keep its improvement plan once its results are published."""
+    return published and is_member(user, assessment)
+
+
+def reads_improvement_progress(user) -> bool:
+    """Home Affairs follows every unit's improvement plan."""
+    return user_access(user).is_coordinator

@@ -21,4 +21,6 @@ urlpatterns = [
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
     # Insights (issue 16): what if the unit had not lost the points of some criteria.
     path("assessments/<int:pk>/what-if/", insights_views.assessment_what_if, name="assessment-what-if"),
+    path("assessments/<int:pk>/plan/", insights_views.assessment_plan, name="assessment-plan"),
+    path("assessments/<int:pk>/plan/<str:code>/", insights_views.assessment_plan_item, name="assessment-plan-item"),
 ]

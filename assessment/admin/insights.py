@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,9 +19,16 @@ from assessment.policy import (
     may_manage_council_review,
     reads_accuracy,
     reads_council_review,
+    reads_improvement_progress,
 )
 from assessment.selectors.council import council_page
-from assessment.selectors.insights import ACCURACY_ORDERS, SHARP_DIFFERENCE, period_accuracy, period_consistency
+from assessment.selectors.insights import (
+    ACCURACY_ORDERS,
+    SHARP_DIFFERENCE,
+    period_accuracy,
+    period_consistency,
+    period_plan_progress,
+)
 from assessment.selectors.visibility import results_visible_to
 from assessment.services.council import council_answer, council_decide, council_review_open
 
@@ -65,7 +73,21 @@ def insights_urls(period_admin):
         }
         return TemplateResponse(request, "admin/assessment/period/consistency.html", context)
 
+    def plans(request, pk):
+        if not reads_improvement_progress(request.user):
+            raise PermissionDenied
+        period = get_object_or_404(Period, pk=pk)
+        context = {
+            **period_admin.admin_site.each_context(request),
+            "opts": Period._meta,
+            "title": gettext("Improvement plans after %(period)s") % {"period": period},
+            "period": period,
+            "rows": period_plan_progress(period, timezone.localdate()),
+        }
+        return TemplateResponse(request, "admin/assessment/period/plans.html", context)
+
     return [
+        path("<int:pk>/plans/", view(plans), name="assessment_period_plans"),
         path("<int:pk>/accuracy/", view(accuracy), name="assessment_period_accuracy"),
         path("<int:pk>/consistency/", view(consistency), name="assessment_period_consistency"),
     ]

@@ -20,6 +20,7 @@ from assessment.models.frameworks import (
     code_validator,
 )
 from assessment.models.periods import Period, PeriodBlock
+from assessment.models.plans import ImprovementItem, PlanStatus
 from assessment.models.results import (
     Adjustment,
     EarlierResult,
@@ -34,6 +35,8 @@ from assessment.models.results import (
 )
 
 __all__ = [
+    "ImprovementItem",
+    "PlanStatus",
     "CouncilAnswer",
     "CouncilReview",
     "Adjustment",

@@ -10,7 +10,16 @@ from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subq
 
 from accounts.models import Block, Unit
 from assessment import scoring
-from assessment.models import Adjustment, Criterion, Method, PublishedUnit, Score
+from assessment.models import (
+    Adjustment,
+    Assessment,
+    Criterion,
+    ImprovementItem,
+    Method,
+    PlanStatus,
+    PublishedUnit,
+    Score,
+)
 from assessment.sql import final_points_expression
 
 
@@ -462,3 +471,62 @@ def period_consistency(period) -> Consistency:
 
 def _code_key(code: str) -> tuple:
     return tuple(int(part) if part.isdigit() else 0 for part in code.split("."))
+
+
+# -- the improvement plan -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """One unit's improvement plan of a period, counted: for Home Affairs' follow-up."""
+
+    assessment_id: int
+    unit_name: str
+    block_name: str
+    planned: int  # items planned
+    in_progress: int
+    done: int
+    overdue: int  # not done, past their end date
+
+    @property
+    def items(self) -> int:
+        return self.planned + self.in_progress + self.done
+
+
+def period_plan_progress(period, today) -> list[PlanProgress]:
+    """Every published unit of the period with its plan's items by status and how many are overdue: one query."""
+    rows = (
+        Assessment.objects.filter(period=period)
+        .values("id", "unit__name", "unit__block__name", "unit__block__order")
+        .annotate(
+            planned=Count("improvement_items", filter=Q(improvement_items__status=PlanStatus.PLANNED)),
+            in_progress=Count("improvement_items", filter=Q(improvement_items__status=PlanStatus.IN_PROGRESS)),
+            done=Count("improvement_items", filter=Q(improvement_items__status=PlanStatus.DONE)),
+            overdue=Count(
+                "improvement_items",
+                filter=~Q(improvement_items__status=PlanStatus.DONE) & Q(improvement_items__due__lt=today),
+            ),
+        )
+        .order_by("unit__block__order", "unit__name")
+    )
+    return [
+        PlanProgress(
+            row["id"],
+            row["unit__name"],
+            row["unit__block__name"],
+            row["planned"],
+            row["in_progress"],
+            row["done"],
+            row["overdue"],
+        )
+        for row in rows
+    ]
+
+
+def improvement_items(assessment) -> list:
+    """The unit's improvement plan items of this assessment, in framework order (one query)."""
+    return list(
+        ImprovementItem.objects.filter(assessment=assessment)
+        .select_related("criterion", "evidence")
+        .order_by("criterion__order")
+    )

@@ -15,44 +15,9 @@ from assessment import policy, scoring
 from assessment.models import Assessment, AssessmentStatus, PublishedUnit, Score
 from assessment.selectors.insights import published_others, unit_leaves, what_if
 from assessment.services.results import period_results
-from tests.assessment.conftest import add_entry, approve_all, mini_framework, open_period, publish, set_scores
+from tests.assessment.conftest import FULL, approve_all, mini_framework, open_period, publish, set_scores
 from tests.conftest import make_user
 from tests.factories import UnitFactory
-
-FULL = {"1.1": D("4"), "1.2": D("8"), "2.1": D("5"), "2.2": D("5"), "3.1": D("10")}
-OTHERS = {
-    "so-a": ("Sở A", FULL),
-    "so-b": ("Sở B", {**FULL, "1.2": D("4")}),  # 28
-    "so-c": ("Sở C", {**FULL, "1.2": D("3.50")}),  # 27,50
-    "so-d": ("Sở D", {**FULL, "1.2": D("2")}),  # 26
-    "so-f": ("Sở F", {**FULL, "1.2": D("0"), "2.2": D("1")}),  # 20
-}
-# Sở Tài chính: 1.1 lost 2, 1.2 lost 2, 2.2 lost 2, 3.1 lost 1, and a penalty of 1 (9.2, up to 3).
-FINANCE = {"1.1": D("2"), "1.2": D("6"), "2.1": D("5"), "2.2": D("3"), "3.1": D("9")}
-
-
-@pytest.fixture
-def block_period(departments, agencies, finance, coordinator):
-    framework = mini_framework(departments)
-    units = [finance] + [UnitFactory(code=code, name=name, block=departments) for code, (name, _) in OTHERS.items()]
-    period = open_period(framework, year=2023, units=units)
-    by_unit = {a.unit.code: a for a in Assessment.objects.filter(period=period).select_related("unit")}
-    for code, (_name, points) in OTHERS.items():
-        set_scores(by_unit[code], points)
-    set_scores(by_unit["so-tai-chinh"], FINANCE)
-    add_entry(by_unit["so-tai-chinh"], "9.2", D("1.00"), coordinator, reason="Bị phê bình")
-    return period
-
-
-@pytest.fixture
-def finance_assessment(block_period, finance):
-    return Assessment.objects.get(period=block_period, unit=finance)
-
-
-@pytest.fixture
-def published(block_period, coordinator):
-    approve_all(block_period)
-    return publish(block_period, coordinator)
 
 
 def explaining(assessment):

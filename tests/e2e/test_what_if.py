@@ -4,8 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessment.models import Assessment
-from tests.assessment.conftest import agencies  # noqa: F401 - fixtures
-from tests.assessment.test_what_if import block_period, published  # noqa: F401 - fixtures
+from tests.assessment.conftest import agencies, block_period, published  # noqa: F401 - fixtures
 from tests.e2e.conftest import sign_in
 
 
