@@ -188,6 +188,9 @@ class GovernanceAction(models.TextChoices):
     ADJUSTMENT_DELETE = "adjustment_delete", _("Bonus or penalty removed")
     ROLE_GRANT = "role_grant", _("Role granted")
     ROLE_REVOKE = "role_revoke", _("Role revoked")
+    COUNCIL_REVIEW_OPEN = "council_review_open", _("Council review opened")
+    COUNCIL_ANSWER = "council_answer", _("Council member answered")
+    COUNCIL_DECISION = "council_decision", _("Council decision recorded")
 
 
 class GovernanceEvent(models.Model):

@@ -330,3 +330,95 @@ def improvement_plan_xlsx(assessment, result, lost) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# -- the council's consistency report (issue 16) ------------------------------------------------------------------
+
+CONSISTENCY_HEADERS = [
+    "Khối",
+    "Mã tiêu chí",
+    "Tiêu chí",
+    "Điểm tối đa",
+    "Số đơn vị được chấm",
+    "Điểm bình quân",
+    "Bình quân (% điểm tối đa)",
+    "Thấp nhất",
+    "Cao nhất",
+    "Độ lệch chuẩn",
+    "Tỷ lệ chấm 0 (%)",
+    "Cơ quan thẩm định (bình quân % điểm tối đa)",
+    "Chênh lệch giữa các cơ quan (điểm %)",
+]
+AGENCY_HEADERS = [
+    "Cơ quan thẩm định",
+    "Số tiêu chí đã chấm",
+    "Bình quân (% điểm tối đa)",
+    "Tỷ lệ chấm 0 (%)",
+    "Số tiêu chí chấm lại ở vòng 2",
+    "Số tiêu chí vòng 2 thay đổi điểm",
+    "Tỷ lệ thay đổi (%)",
+    "Thay đổi bình quân (điểm)",
+]
+
+
+def consistency_xlsx(period, consistency) -> bytes:
+    """The council's consistency report: one sheet per table of the page, every text inert."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Theo tiêu chí"
+    xlsx_append(sheet, [f"TÍNH NHẤT QUÁN CỦA THẨM ĐỊNH — {period.name.upper()}"])
+    sheet.append([])
+    xlsx_append(sheet, CONSISTENCY_HEADERS)
+    for row in consistency.criteria:
+        grading = row.grading
+        agencies = "; ".join(f"{name}: {decimal2(item.mean_percent)}%" for name, item in row.agencies.items())
+        xlsx_append(
+            sheet,
+            [
+                row.block_name,
+                row.code,
+                row.title,
+                row.max_points,
+                grading.count,
+                grading.mean,
+                grading.mean_percent,
+                grading.low,
+                grading.high,
+                grading.spread,
+                grading.share_zero,
+                agencies,
+                row.agency_gap,
+            ],
+        )
+    agencies_sheet = book.create_sheet("Theo cơ quan thẩm định")
+    xlsx_append(agencies_sheet, AGENCY_HEADERS)
+    for name, grading in consistency.agencies:
+        xlsx_append(
+            agencies_sheet,
+            [
+                name,
+                grading.count,
+                grading.mean_percent,
+                grading.share_zero,
+                grading.reappraised,
+                grading.changed,
+                grading.share_changed,
+                grading.mean_change,
+            ],
+        )
+    blocks_sheet = book.create_sheet("Chênh lệch giữa các khối")
+    xlsx_append(blocks_sheet, ["Mã tiêu chí", "Tiêu chí", "Khối (bình quân % điểm tối đa)", "Chênh lệch (điểm %)"])
+    for difference in consistency.blocks:
+        blocks = "; ".join(f"{name}: {decimal2(mean)}%" for name, mean in difference.blocks)
+        xlsx_append(blocks_sheet, [difference.code, difference.title, blocks, difference.gap])
+    for each in (sheet, agencies_sheet, blocks_sheet):
+        header = each[3] if each is sheet else each[1]
+        for cell in header:
+            cell.font = Font(bold=True)
+    sheet["A1"].font = Font(bold=True, size=13)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -284,3 +284,57 @@ def assessment_scope(user, prefix: str = "") -> Q:
     if reads_submitted_assessments(access):
         allowed |= ~Q(**{f"{prefix}status": S.DRAFT})
     return allowed
+
+
+# -- insights: what if ------------------------------------------------------------------------------------------
+
+
+def may_see_what_if(user, assessment: Assessment, *, published: bool, on: date | None = None) -> bool:
+    """A unit's own people try "what if" on their assessment once its period is published, or while they explain
+    (the returned assessment inside its explanation window); nobody else, and never before."""
+    if not is_member(user, assessment):
+        return False
+    return published or explanation_window(assessment, on).open
+
+
+def reads_accuracy(user) -> bool:
+    """Home Affairs and the council read every unit's self-assessment accuracy (each unit reads its own on its
+    results page)."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_council
+
+
+# -- the council's review, online ---------------------------------------------------------------------------------
+
+
+def reads_council_review(user) -> bool:
+    """Home Affairs and the council members follow the council's review of a period."""
+    access = user_access(user)
+    return access.is_coordinator or access.is_council
+
+
+def may_manage_council_review(user) -> bool:
+    """Home Affairs opens the council's review and records its decision."""
+    return user_access(user).is_coordinator
+
+
+def council_answer_refusal(user, review) -> str | None:
+    """Why ``user`` may not answer in this council review now, or None if they may (a member, before the decision)."""
+    if not user_access(user).is_council:
+        return _("Only the council's members answer in its review.")
+    if review.state != review.State.OPEN:
+        return _("The council's decision is recorded: the answers can no longer change.")
+    return None
+
+
+# -- the improvement plan ---------------------------------------------------------------------------------------
+
+
+def may_plan_improvements(user, assessment: Assessment, *, published: bool) -> bool:
+    """The unit's own people keep its improvement plan once its results are published."""
+    return published and is_member(user, assessment)
+
+
+def reads_improvement_progress(user) -> bool:
+    """Home Affairs follows every unit's improvement plan."""
+    return user_access(user).is_coordinator

@@ -221,3 +221,28 @@ def average(values: list[Decimal]) -> Decimal | None:
     if not values:
         return None
     return shown(sum(values, Decimal(0)) / len(values))
+
+
+# -- what if: the same arithmetic with some lost points won back ------------------------------------------------
+
+
+def result_if_fixed(leaves: list[LeafScore], fixed: set[str]) -> UnitResult:
+    """The unit's result had each fixed leaf earned its maximum (a fixed penalty leaf: no penalty at all).
+
+    N/A leaves stay out; bonus leaves are not "fixed" (they are never lost points). Everything else is
+    unit_result's own arithmetic, so the figures are exactly those publishing would compute.
+    """
+    changed = []
+    for leaf in leaves:
+        if leaf.code in fixed and not leaf.not_applicable:
+            if leaf.method in (APPRAISAL, SURVEY):
+                leaf = LeafScore(leaf.code, leaf.method, leaf.max_points, leaf.max_points)
+            elif leaf.method == PENALTY:
+                leaf = LeafScore(leaf.code, leaf.method, leaf.max_points, Decimal("0.00"))
+        changed.append(leaf)
+    return unit_result(changed)
+
+
+def rank_among(value: Decimal | None, others: list[Decimal | None]) -> int | None:
+    """The competition rank a shown index would hold among the other units' shown indices."""
+    return competition_ranks([value, *others])[0]

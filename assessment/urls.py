@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import views
+from assessment import insights_views, views
 
 app_name = "assessment"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/improvement-plan.xlsx", views.improvement_plan, name="improvement-plan"),
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    # Insights (issue 16): what if the unit had not lost the points of some criteria.
+    path("assessments/<int:pk>/what-if/", insights_views.assessment_what_if, name="assessment-what-if"),
+    path("assessments/<int:pk>/plan/", insights_views.assessment_plan, name="assessment-plan"),
+    path("assessments/<int:pk>/plan/<str:code>/", insights_views.assessment_plan_item, name="assessment-plan-item"),
 ]

@@ -35,6 +35,7 @@ from assessment.policy import (
     writable_window,
 )
 from assessment.reports import self_assessment_pdf
+from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
     assessment_fields,
     assessment_missing,
@@ -518,8 +519,19 @@ def assessment_results(request, pk):
             "result": result,
             "fields": [(item, block_averages.get(item.code)) for item in result.fields.all()],
             "lost": lost_points(assessment),
+            **_own_accuracy(assessment),
         },
     )
+
+
+def _own_accuracy(assessment) -> dict:
+    """The unit's own self-assessment accuracy: this year by field, and every year (its trend)."""
+    years, fields = unit_accuracy(assessment.unit_id)
+    year = assessment.period.year
+    return {
+        "accuracy_years": years,
+        "accuracy_fields": [row for row in fields if row.year == year],
+    }
 
 
 def improvement_plan(request, pk):

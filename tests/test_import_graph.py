@@ -104,7 +104,9 @@ def test_the_graph_reads_the_imports_of_the_project():
 SELECTORS = [
     "assessment.selectors.appraisal",
     "assessment.selectors.audit",
+    "assessment.selectors.council",
     "assessment.selectors.frameworks",
+    "assessment.selectors.insights",
     "assessment.selectors.portal",
     "assessment.selectors.results",
     "assessment.selectors.visibility",

@@ -24,7 +24,13 @@ from assessment.models import (
     Period,
     PeriodBlock,
 )
-from assessment.policy import may_publish, reads_provisional_results
+from assessment.policy import (
+    may_publish,
+    reads_accuracy,
+    reads_council_review,
+    reads_improvement_progress,
+    reads_provisional_results,
+)
 from assessment.resources import CriterionResource
 from assessment.selectors.appraisal import period_progress
 from assessment.selectors.frameworks import framework_is_in_use, framework_totals, framework_tree
@@ -390,14 +396,18 @@ class PeriodAdmin(admin.ModelAdmin):
     )
 
     def get_urls(self):
+        from assessment.admin.insights import council_urls, insights_urls
         from assessment.admin.results import results_urls
 
-        return [*results_urls(self), *super().get_urls()]
+        return [*results_urls(self), *insights_urls(self), *council_urls(self), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "can_see_results": reads_provisional_results(request.user),
+            "can_see_accuracy": reads_accuracy(request.user),
+            "can_see_council": reads_council_review(request.user),
+            "can_see_plans": reads_improvement_progress(request.user),
             "can_publish": may_publish(request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.forms.models import BaseModelFormSet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,11 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import Unit
 from assessment.admin.imports import PeriodImportMixin
 from assessment.exceptions import Conflict, ConflictError, ScoreErrors
-from assessment.formatting import compact
+from assessment.formatting import compact, signed
 from assessment.models import Criterion, Evidence, FrameworkState, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, explained_filter, grade_refusal
 from assessment.resources import GradeResource
 from assessment.selectors.appraisal import scores_for_appraisal
+from assessment.selectors.insights import unit_gap_the_year_before
 from assessment.services import GradeInput, scores_grade
 from assessment.services.appraisal import grade_problems
 from cchc.admin import TableImportExportAdmin
@@ -319,8 +320,27 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
             scores_for_appraisal(request.user)
             .select_related("assessment__unit__block", "assessment__period", "criterion", "agency")
             .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
-            .annotate(explained=explained_filter())
+            .annotate(explained=explained_filter(), gap_before=unit_gap_the_year_before())
         )
+
+    # "Largest gap first": the units whose self scores were furthest above their final scores the year before
+    # come first, so appraisers start where the claims were least reliable. A link above the list switches it
+    # (?order=gap or ?order=usual); the choice stays in the session, so paging and filtering keep it.
+    GAP_ORDER, SESSION_KEY = "gap", "queue_order"
+
+    def changelist_view(self, request, extra_context=None):
+        request.GET = request.GET.copy()
+        chosen = request.GET.pop("order", [None])[0]
+        if chosen is not None:
+            request.session[self.SESSION_KEY] = chosen
+        request.queue_by_gap = request.session.get(self.SESSION_KEY) == self.GAP_ORDER
+        extra_context = {**(extra_context or {}), "queue_by_gap": request.queue_by_gap}
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        if getattr(request, "queue_by_gap", False):
+            return [F("gap_before").desc(nulls_last=True), *self.ordering]
+        return super().get_ordering(request)
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request)
@@ -370,7 +390,14 @@ class ScoreAdmin(PeriodImportMixin, TableImportExportAdmin, SimpleHistoryAdmin):
 
     @admin.display(description=_("unit"), ordering="assessment__unit__code")
     def unit(self, obj):
-        return obj.assessment.unit
+        if obj.gap_before is None:
+            return obj.assessment.unit
+        return format_html(
+            '{}<div class="queue-note" title="{}">{}</div>',
+            obj.assessment.unit,
+            gettext("Self scores minus final scores of the unit, the year before"),
+            gettext("Gap the year before: %(gap)s") % {"gap": signed(obj.gap_before)},
+        )
 
     @admin.display(description=_("code"), ordering="criterion__order")
     def code(self, obj):

@@ -6,6 +6,7 @@ from assessment.models.assessments import (
     GradeRound,
     Score,
 )
+from assessment.models.council import CouncilAnswer, CouncilReview
 from assessment.models.evidence import Document, DocumentKind, Evidence, EvidenceRound, evidence_path
 from assessment.models.frameworks import (
     ADJUSTMENT_METHODS,
@@ -19,6 +20,7 @@ from assessment.models.frameworks import (
     code_validator,
 )
 from assessment.models.periods import Period, PeriodBlock
+from assessment.models.plans import ImprovementItem, PlanStatus
 from assessment.models.results import (
     Adjustment,
     EarlierResult,
@@ -33,6 +35,10 @@ from assessment.models.results import (
 )
 
 __all__ = [
+    "ImprovementItem",
+    "PlanStatus",
+    "CouncilAnswer",
+    "CouncilReview",
     "Adjustment",
     "EarlierResult",
     "Publication",

@@ -1,5 +1,6 @@
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,47 @@ def graded_period(results_units, departments, coordinator):
     set_scores(by_unit["so-du-lich"], {"1.1": D("4"), "1.2": D("8"), "2.1": D("5"), "2.2": D("5"), "3.1": D("10")})
     approve_all(period)
     return period
+
+
+# -- a block of six departments for the insights (what if, the improvement plan) ---------------------------------
+# Sở A 32 (100,00), Sở B 28 (87,50), Sở C 27,50 (85,94), Sở D 26 (81,25), Sở Tài chính 25 − penalty 1 = 24 (75,00,
+# rank 5), Sở F 20 (62,50) on the mini framework (32 points).
+
+FULL = {"1.1": Decimal("4"), "1.2": Decimal("8"), "2.1": Decimal("5"), "2.2": Decimal("5"), "3.1": Decimal("10")}
+OTHERS = {
+    "so-a": ("Sở A", FULL),
+    "so-b": ("Sở B", {**FULL, "1.2": Decimal("4")}),  # 28
+    "so-c": ("Sở C", {**FULL, "1.2": Decimal("3.50")}),  # 27,50
+    "so-d": ("Sở D", {**FULL, "1.2": Decimal("2")}),  # 26
+    "so-f": ("Sở F", {**FULL, "1.2": Decimal("0"), "2.2": Decimal("1")}),  # 20
+}
+# Sở Tài chính: 1.1 lost 2, 1.2 lost 2, 2.2 lost 2, 3.1 lost 1, and a penalty of 1 (9.2, up to 3).
+FINANCE = {"1.1": Decimal("2"), "1.2": Decimal("6"), "2.1": Decimal("5"), "2.2": Decimal("3"), "3.1": Decimal("9")}
+
+
+@pytest.fixture
+def block_period(departments, agencies, finance, coordinator):
+    from assessment.models import Assessment
+
+    framework = mini_framework(departments)
+    units = [finance] + [UnitFactory(code=code, name=name, block=departments) for code, (name, _) in OTHERS.items()]
+    period = open_period(framework, year=2023, units=units)
+    by_unit = {a.unit.code: a for a in Assessment.objects.filter(period=period).select_related("unit")}
+    for code, (_name, points) in OTHERS.items():
+        set_scores(by_unit[code], points)
+    set_scores(by_unit["so-tai-chinh"], FINANCE)
+    add_entry(by_unit["so-tai-chinh"], "9.2", Decimal("1.00"), coordinator, reason="Bị phê bình")
+    return period
+
+
+@pytest.fixture
+def finance_assessment(block_period, finance):
+    from assessment.models import Assessment
+
+    return Assessment.objects.get(period=block_period, unit=finance)
+
+
+@pytest.fixture
+def published(block_period, coordinator):
+    approve_all(block_period)
+    return publish(block_period, coordinator)
