@@ -19,4 +19,12 @@ urlpatterns = [
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/improvement-plan.xlsx", views.improvement_plan, name="improvement-plan"),
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    # where a unit stands; start from last year
+    path("assessments/<int:pk>/standing/", views.assessment_standing_view, name="assessment-standing"),
+    path("assessments/<int:pk>/carry-over/", views.carry_over_view, name="carry-over"),
+    path(
+        "assessments/<int:pk>/scores/<int:score_id>/confirm-carried/",
+        views.carried_confirm_view,
+        name="carried-confirm",
+    ),
 ]
