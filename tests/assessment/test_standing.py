@@ -115,3 +115,50 @@ def test_nobody_outside_the_unit_reads_it(client, returned, who, request):
 def test_anonymous_is_sent_to_sign_in(client, returned):
     response = client.get(reverse(URL, args=[returned.pk]))
     assert response.status_code == 302 and "login" in response.url
+
+
+def _framework_of(block, leaves: int):
+    from assessment.models import Framework
+    from assessment.services import framework_activate
+    from tests.assessment.conftest import MINI_FRAMEWORK, import_rows
+
+    header = MINI_FRAMEWORK[0]
+    half = leaves // 2
+    rows = [header]
+    for field, count in (("1", half), ("2", leaves - half)):
+        rows.append([field, f"Lĩnh vực {field}", str(count), "", "", "", "", "", "so-noi-vu", ""])
+        rows += [
+            [f"{field}.{n}", f"Tiêu chí {field}.{n}", "1", "appraisal", "manual", "", "no", "no", "so-noi-vu", ""]
+            for n in range(1, count + 1)
+        ]
+    framework = Framework.objects.create(block=block, name=f"Bộ {leaves}", first_year=2020)
+    outcome = import_rows(framework, rows)
+    assert outcome.ok, outcome.problems
+    framework_activate(framework=framework, actor=None)
+    return framework
+
+
+@pytest.mark.parametrize("leaves", [10, 100])
+def test_the_page_reads_in_a_constant_number_of_queries(
+    client, departments, agencies, finance, unit_staff, leaves, django_assert_max_num_queries
+):
+    from assessment.models import Assessment
+    from tests.assessment.conftest import open_period
+
+    period = open_period(_framework_of(departments, leaves), units=[finance])
+    assessment = Assessment.objects.get(period=period)
+    Score.objects.filter(assessment=assessment).update(self_points=1, appraised_points=D("0.5"), appraised_comment="x")
+    Assessment.objects.filter(pk=assessment.pk).update(status=AssessmentStatus.RETURNED)
+    client.force_login(unit_staff)
+    url = reverse(URL, args=[assessment.pk])
+    with django_assert_max_num_queries(9):
+        response = client.get(url)
+    assert response.status_code == 200
+    total = response.context["standing"]
+    assert (total.max_points, total.self_total, total.round_1_total) == (leaves, leaves, D("0.5") * leaves)
+    assert response.content.decode().count('class="table-warning"') == leaves
+
+
+def test_the_selector_reads_in_two_queries(returned, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assessment_standing(returned)
