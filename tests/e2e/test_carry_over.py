@@ -69,3 +69,27 @@ def test_the_unit_reads_where_it_stands_once_returned(portal, years):  # noqa: F
     expect(row).to_contain_text("mất điểm ở 1 tiêu chí")
     expect(page.locator('tr[data-leaf="1.2"]')).to_contain_text("Chưa kiểm tra đủ 8 phòng chuyên môn")
     shot(page, "standing")
+
+
+def test_the_pages_have_no_serious_accessibility_violation(transactional_db, browser, live_server, years):
+    from django.urls import reverse
+
+    from accounts.models import User
+    from assessment.services import assessment_carry_over
+    from tests.e2e.test_accessibility import check
+
+    before, current = years
+    assessment_carry_over(assessment=current, actor=User.objects.get(username="canbo"))
+    Score.objects.filter(assessment=before, criterion__method="appraisal").update(
+        self_points=F("max_points"), appraised_points=Decimal("1"), appraised_comment="Thiếu biên bản"
+    )
+    type(before).objects.filter(pk=before.pk).update(status=AssessmentStatus.RETURNED)
+    check(
+        browser,
+        live_server,
+        {
+            "carry-over-detail": reverse("assessment:assessment-detail", args=[current.pk]),
+            "standing": reverse("assessment:assessment-standing", args=[before.pk]),
+        },
+        username="canbo",
+    )
