@@ -396,6 +396,7 @@ def _render_summary(request, assessment, submit_form=None, problems=None, status
         "submit_form": submit_form or SubmitForm(),
         "submit_problems": problems or [],
         "reads_standing": reads_standing(request.user, assessment),
+        "carry_over": carry_over_offer(request.user, assessment),
     }
     return render(request, "assessment/assessment_summary.html", context, status=status)
 

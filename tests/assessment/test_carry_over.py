@@ -199,6 +199,8 @@ def test_the_portal_offers_it_carries_it_shows_the_marks_and_confirms(client, ye
     assert "Tiêu chí 1.1: đã xác nhận cho năm nay." in response.content.decode()
     assert 'data-testid="carried-note"' not in response.content.decode()
     assert score_of(current, "1.1").note_from_year is None
+    summary = client.get(reverse("assessment:assessment-summary", args=[current.pk])).content.decode()
+    assert "2 tiêu chí còn nội dung chuyển từ năm 2024: hãy xác nhận hoặc thay thế." in summary
 
 
 def test_another_unit_gets_404_and_nothing_changes(client, years, other_unit_staff):
