@@ -338,3 +338,45 @@ def may_plan_improvements(user, assessment: Assessment, *, published: bool) -> b
 def reads_improvement_progress(user) -> bool:
     """Home Affairs follows every unit's improvement plan."""
     return user_access(user).is_coordinator
+
+
+# -- where a unit stands; start from last year (issue 13) ----------------------------------------------------
+
+# Once Home Affairs returned the appraisal, the unit reads its self scores against the appraisers' (round 1); once
+# round 2 is closed, against round 2 as well.
+STANDING_SHOWN = (S.RETURNED, S.EXPLAINED, S.REAPPRAISED, S.APPROVED, S.PUBLISHED)
+ROUND_2_SHOWN = (S.REAPPRAISED, S.APPROVED, S.PUBLISHED)
+
+
+def standing_refusal(user, assessment: Assessment) -> str | None:
+    """Why ``user`` may not read where the unit stands (self score against the appraisal), or None: only the unit's
+    own people, and only once the appraisal was returned to the unit."""
+    if not is_member(user, assessment):
+        return _("Only the people of %(unit)s read where it stands.") % {"unit": assessment.unit}
+    if assessment.status not in STANDING_SHOWN:
+        return _("The appraisal has not been returned to the unit yet.")
+    return None
+
+
+def reads_standing(user, assessment: Assessment) -> bool:
+    return standing_refusal(user, assessment) is None
+
+
+def standing_shows_round_2(assessment: Assessment) -> bool:
+    """Round 2 is shown to the unit once it is closed (re-appraised, approved, published)."""
+    return assessment.status in ROUND_2_SHOWN
+
+
+def carry_over_refusal(user, assessment: Assessment, on: date | None = None) -> str | None:
+    """Why ``user`` may not carry last year's notes and evidence into ``assessment`` (or confirm what was carried),
+    or None: the unit's own people, while its self-assessment is open."""
+    if not is_member(user, assessment):
+        return _("Only the people of %(unit)s can change this assessment.") % {"unit": assessment.unit}
+    window = self_assessment_window(assessment, on)
+    if not window.open:
+        return window.message
+    return None
+
+
+def may_carry_over(user, assessment: Assessment, on: date | None = None) -> bool:
+    return carry_over_refusal(user, assessment, on) is None

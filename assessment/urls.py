@@ -23,4 +23,12 @@ urlpatterns = [
     path("assessments/<int:pk>/what-if/", insights_views.assessment_what_if, name="assessment-what-if"),
     path("assessments/<int:pk>/plan/", insights_views.assessment_plan, name="assessment-plan"),
     path("assessments/<int:pk>/plan/<str:code>/", insights_views.assessment_plan_item, name="assessment-plan-item"),
+    # where a unit stands; start from last year
+    path("assessments/<int:pk>/standing/", views.assessment_standing_view, name="assessment-standing"),
+    path("assessments/<int:pk>/carry-over/", views.carry_over_view, name="carry-over"),
+    path(
+        "assessments/<int:pk>/scores/<int:score_id>/confirm-carried/",
+        views.carried_confirm_view,
+        name="carried-confirm",
+    ),
 ]

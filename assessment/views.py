@@ -31,10 +31,13 @@ from assessment.policy import (
     SELF,
     is_head,
     may_write_difficulties,
+    reads_standing,
     self_assessment_window,
+    standing_refusal,
     writable_window,
 )
 from assessment.reports import self_assessment_pdf
+from assessment.selectors.carry_over import carry_over_made, carry_over_offer
 from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
     assessment_fields,
@@ -46,6 +49,7 @@ from assessment.selectors.portal import (
     unit_documents,
 )
 from assessment.selectors.results import lost_points, unit_published_result
+from assessment.selectors.standing import assessment_standing
 from assessment.selectors.visibility import documents_visible_to, scores_visible_to
 from assessment.services import (
     assessment_submit,
@@ -57,6 +61,7 @@ from assessment.services import (
     score_explain,
     score_save,
 )
+from assessment.services.carry_over import assessment_carry_over, score_confirm_carried
 from assessment.services.self_assessment import proposal_for, score_problems, submission_problems
 from assessment.storage import stored_file_response
 
@@ -116,6 +121,8 @@ def _render_detail(request, assessment, field_code, forms=None, conflicts=None, 
         "show_appraisal": page.show_appraisal,
         "is_head": page.is_head,
         "error_summary": _error_summary(rows) if status == 400 else [],
+        "carry_over": carry_over_offer(request.user, assessment),
+        "reads_standing": reads_standing(request.user, assessment),
     }
     return render(request, "assessment/assessment_detail.html", context, status=status)
 
@@ -390,6 +397,8 @@ def _render_summary(request, assessment, submit_form=None, problems=None, status
         "is_head": is_head(request.user, assessment),
         "submit_form": submit_form or SubmitForm(),
         "submit_problems": problems or [],
+        "reads_standing": reads_standing(request.user, assessment),
+        "carry_over": carry_over_offer(request.user, assessment),
     }
     return render(request, "assessment/assessment_summary.html", context, status=status)
 
@@ -554,3 +563,61 @@ def document_download(request, pk):
         filename=document.original_name,
         content_type=CONTENT_TYPES[document.kind],
     )
+
+
+# -- where a unit stands; start from last year (issue 13) ----------------------------------------------------
+
+
+def assessment_standing_view(request, pk):
+    """Once the appraisal is returned: per field and per leaf, the self score against round 1 (and round 2 once it
+    is closed), with the appraisers' comments."""
+    assessment = _assessment(request, pk)
+    refusal = standing_refusal(request.user, assessment)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return render(
+        request,
+        "assessment/assessment_standing.html",
+        {"assessment": assessment, "standing": assessment_standing(assessment)},
+    )
+
+
+@require_POST
+def carry_over_view(request, pk):
+    """Carry last year's notes and evidence links into the leaves that continue under the same code."""
+    assessment = _assessment(request, pk)
+    done_before = carry_over_made(assessment) is not None
+    try:
+        record = assessment_carry_over(assessment=assessment, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if done_before:
+            messages.info(request, _("Last year's notes and evidence were already carried over."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Carried over from %(year)s into %(criteria)s criteria: %(notes)s notes and %(evidence)s "
+                    "evidence links. Check each one and confirm it or replace it."
+                )
+                % {
+                    "year": record.from_year,
+                    "criteria": record.criteria,
+                    "notes": record.notes,
+                    "evidence": record.evidence,
+                },
+            )
+    return redirect("assessment:assessment-detail", assessment.pk)
+
+
+@require_POST
+def carried_confirm_view(request, pk, score_id):
+    """The unit confirms what was carried over into one leaf."""
+    assessment = _assessment(request, pk)
+    score = get_object_or_404(Score.objects.select_related("criterion"), pk=score_id, assessment=assessment)
+    score_confirm_carried(score=score, actor=request.user)
+    messages.success(request, _("Criterion %(code)s: confirmed for this year.") % {"code": score.criterion.code})
+    detail = reverse("assessment:assessment-detail", args=[assessment.pk])
+    return redirect(f"{detail}?field={score.criterion.field_code}#leaf-{score.criterion.code}")

@@ -6,6 +6,7 @@ from assessment.models.assessments import (
     GradeRound,
     Score,
 )
+from assessment.models.carry_over import CarryOver
 from assessment.models.council import CouncilAnswer, CouncilReview
 from assessment.models.evidence import Document, DocumentKind, Evidence, EvidenceRound, evidence_path
 from assessment.models.frameworks import (
@@ -71,4 +72,6 @@ __all__ = [
     "Score",
     "code_validator",
     "evidence_path",
+    # carry over
+    "CarryOver",
 ]

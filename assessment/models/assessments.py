@@ -40,6 +40,9 @@ class ChangeReason(models.TextChoices):
     APPRAISAL_ROUND_2 = "appraisal round 2", _("Round 2")
     COUNCIL = "council", _("Council")
     SURVEY = "survey", _("Survey")
+    # carry over: last year's notes and evidence links
+    CARRY_OVER = "carry-over", _("Carried over from last year")
+    CARRY_OVER_CONFIRMED = "carry-over confirmed", _("Carried-over items confirmed")
 
 
 class Assessment(models.Model):
@@ -139,6 +142,13 @@ class Score(models.Model):
     is_na = models.BooleanField(_("not applicable"), default=False)
     na_reason = models.TextField(_("reason it does not apply"), blank=True)
     note = models.TextField(_("note"), blank=True)
+    # carry over: the year whose note this is, until the unit edits or confirms it
+    note_from_year = models.PositiveSmallIntegerField(
+        _("note carried over from"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the note was carried over from last year; cleared when the unit edits or confirms it."),
+    )
     no_evidence_reason = models.TextField(_("reason there is no evidence"), blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
     agency = models.ForeignKey(
@@ -253,6 +263,11 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.assessment} – {self.criterion.code}"
+
+    @property
+    def carried_evidence(self) -> bool:
+        """carry over: some evidence link of the leaf still repeats last year's (reads the prefetched evidence)."""
+        return any(item.from_year for item in self.evidence.all())
 
 
 class AssessmentEvent(models.Model):

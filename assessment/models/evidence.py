@@ -77,6 +77,15 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # carry over: the year whose evidence this link repeats, until the unit confirms or replaces it
+    from_year = models.PositiveSmallIntegerField(
+        _("carried over from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the link was carried over from last year; cleared when the unit confirms or replaces it."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

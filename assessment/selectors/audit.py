@@ -39,6 +39,9 @@ REASONS = {
         ChangeReason.APPRAISAL,
         ChangeReason.APPRAISAL_ROUND_2,
         ChangeReason.COUNCIL,
+        # carry over
+        ChangeReason.CARRY_OVER,
+        ChangeReason.CARRY_OVER_CONFIRMED,
     )
 }
 

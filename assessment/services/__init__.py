@@ -10,6 +10,7 @@ from assessment.services.appraisal import (
     assessment_return,
     scores_grade,
 )
+from assessment.services.carry_over import assessment_carry_over, score_confirm_carried
 from assessment.services.evidence import evidence_attach, evidence_remove, evidence_upload
 from assessment.services.frameworks import (
     OpenResult,
@@ -59,4 +60,7 @@ __all__ = [
     "period_open",
     "score_explain",
     "score_save",
+    # carry over
+    "assessment_carry_over",
+    "score_confirm_carried",
 ]

@@ -89,6 +89,9 @@ def _attach(score, document, user, locator, round_) -> Evidence:
     evidence = Evidence(score=score, document=document, locator=locator.strip(), round=round_, added_by=user)
     evidence._history_user = user  # the audit trail names who attached it, also outside a request
     evidence.save()
+    if round_ == EvidenceRound.SELF_ASSESSMENT:
+        # carry over: new evidence replaces what was carried from last year, whose links the unit now stands by
+        Evidence.objects.filter(score=score, from_year__isnull=False).update(from_year=None)
     return evidence
 
 

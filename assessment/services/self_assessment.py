@@ -136,6 +136,8 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
         score.self_points = None if row.is_na else row.self_points
         if not row.is_na and score.self_points is None:
             score.self_points = proposal_for(score, score.declared_value)  # the self score defaults to the proposal
+        if row.note.strip() != score.note:
+            score.note_from_year = None  # carry over: editing a carried note confirms it
         score.note = row.note.strip()
         score.no_evidence_reason = row.no_evidence_reason.strip()
         score.version += 1
@@ -153,6 +155,7 @@ def score_save(*, assessment: Assessment, user, rows: list[ScoreInput]) -> int:
             "declared_value",
             "self_points",
             "note",
+            "note_from_year",
             "no_evidence_reason",
             "version",
             "updated_at",

@@ -1,0 +1,98 @@
+"""Start from last year: which assessment a unit carries over from, and which of its leaves continue (same code in
+last year's framework of the same block).
+
+Imports Django and the models; never a service."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from assessment import policy
+from assessment.models import Assessment, CarryOver, Evidence, Method, Score
+
+
+def carry_over_source(assessment) -> Assessment | None:
+    """The unit's assessment of the year before, if it was assessed in the same block (one query)."""
+    return (
+        Assessment.objects.filter(
+            unit_id=assessment.unit_id,
+            period__year=assessment.period.year - 1,
+            framework__block_id=assessment.framework.block_id,
+        )
+        .select_related("period")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Continuing:
+    """A leaf of this year's assessment and last year's leaf with the same code."""
+
+    code: str
+    score: Score
+    previous: Score
+
+
+def continuing_leaves(assessment, source) -> tuple[list[Continuing], list[str]]:
+    """The leaves (not survey: they take no note or evidence) that continue under the same code, and last year's
+    leaf codes that do not continue (three queries)."""
+    previous = {
+        score.criterion.code: score
+        for score in Score.objects.filter(assessment=source)
+        .exclude(criterion__method=Method.SURVEY)
+        .select_related("criterion")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "id")))
+        .order_by("criterion__order")
+    }
+    current = (
+        Score.objects.filter(assessment=assessment)
+        .exclude(criterion__method=Method.SURVEY)
+        .select_related("criterion")
+        .order_by("criterion__order")
+    )
+    continuing = [
+        Continuing(score.criterion.code, score, previous[score.criterion.code])
+        for score in current
+        if score.criterion.code in previous
+    ]
+    kept = {item.code for item in continuing}
+    return continuing, [code for code in previous if code not in kept]
+
+
+def carry_over_made(assessment) -> CarryOver | None:
+    """The carry-over already made into ``assessment``, if any."""
+    return CarryOver.objects.filter(assessment=assessment).select_related("actor").first()
+
+
+def carried_count(assessment) -> int:
+    """How many leaves still hold something carried over and not confirmed (one query)."""
+    return (
+        Score.objects.filter(assessment=assessment)
+        .filter(
+            Q(note_from_year__isnull=False)
+            | Exists(Evidence.objects.filter(score=OuterRef("pk"), from_year__isnull=False))
+        )
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class CarryOverOffer:
+    """What the detail page says about last year: the carry-over made, or the year it may be made from."""
+
+    made: CarryOver | None
+    source_year: int | None
+    allowed: bool
+    pending: int  # leaves still marked, to confirm or replace
+
+
+def carry_over_offer(user, assessment) -> CarryOverOffer | None:
+    """For the unit's people while the self-assessment is open (else None): the carry-over made, or the year the
+    unit may carry over from (at most three queries)."""
+    if not policy.may_carry_over(user, assessment):
+        return None
+    made = carry_over_made(assessment)
+    if made is not None:
+        return CarryOverOffer(made, made.from_year, True, carried_count(assessment))
+    source = carry_over_source(assessment)
+    return CarryOverOffer(None, source.period.year if source else None, True, 0)
