@@ -284,3 +284,16 @@ def assessment_scope(user, prefix: str = "") -> Q:
     if reads_submitted_assessments(access):
         allowed |= ~Q(**{f"{prefix}status": S.DRAFT})
     return allowed
+
+
+# -- digitally signed reports (issue 15) --------------------------------------------------------------------
+
+
+def signed_report_refusal(user, assessment: Assessment) -> str | None:
+    """Why ``user`` may not upload a digitally signed report of ``assessment`` now (None: they may): only the
+    unit head, while the self-assessment is a draft or submitted (before the appraisal starts)."""
+    if not is_head(user, assessment):
+        return _("Only the head of the unit uploads the digitally signed report.")
+    if assessment.status not in (S.DRAFT, S.SUBMITTED):
+        return _("The digitally signed report is uploaded with the self-assessment, before the appraisal starts.")
+    return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import views
+from assessment import signature_views, views
 
 app_name = "assessment"
 
@@ -19,4 +19,10 @@ urlpatterns = [
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/improvement-plan.xlsx", views.improvement_plan, name="improvement-plan"),
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    # digitally signed reports (issue 15)
+    path(
+        "assessments/<int:pk>/signed-report/",
+        signature_views.report_signature_upload_view,
+        name="report-signature-upload",
+    ),
 ]

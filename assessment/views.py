@@ -57,6 +57,7 @@ from assessment.services import (
     score_save,
 )
 from assessment.services.self_assessment import proposal_for, score_problems, submission_problems
+from assessment.signature_views import signature_context
 
 
 def _assessment(request, pk):
@@ -389,6 +390,7 @@ def _render_summary(request, assessment, submit_form=None, problems=None, status
         "submit_form": submit_form or SubmitForm(),
         "submit_problems": problems or [],
     }
+    context.update(signature_context(request.user, assessment))  # issue 15: the digitally signed report
     return render(request, "assessment/assessment_summary.html", context, status=status)
 
 

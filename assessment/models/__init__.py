@@ -66,3 +66,8 @@ __all__ = [
     "code_validator",
     "evidence_path",
 ]
+
+# -- digitally signed reports (issue 15) --
+from assessment.models.signatures import ReportSignature, RevocationCheck, TrustedCertificate  # noqa: E402
+
+__all__ += ["ReportSignature", "RevocationCheck", "TrustedCertificate"]

@@ -1,0 +1,79 @@
+"""Reads for digitally signed reports: the report's identifier and content digest, the trust store, the latest
+accepted signed report of an assessment."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from assessment.models import Assessment, Evidence, ReportSignature, Score, TrustedCertificate
+from assessment.signatures import ScoreContent, TrustStore, content_digest
+
+
+def report_identifier(assessment: Assessment) -> str:
+    """The identifier the report carries: period year, unit code, assessment number."""
+    return f"CCHC-{assessment.period.year}-{assessment.unit.code}-{assessment.pk}"
+
+
+def _evidence_label(item: Evidence) -> str:
+    document = item.document
+    issued = document.issued_on.isoformat() if document.issued_on else ""
+    return f"{document.number}|{document.original_name}|{issued}|{item.locator}"
+
+
+def report_fingerprint(assessment: Assessment) -> tuple[str, str]:
+    """(identifier, content digest) of the assessment as it is now: what a generated report carries."""
+    scores = (
+        Score.objects.filter(assessment=assessment)
+        .select_related("criterion")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("document")))
+        .order_by("criterion__order", "criterion__code")
+    )
+    report_id = report_identifier(assessment)
+    rows = [
+        ScoreContent(
+            code=score.criterion.code,
+            declared_value=score.declared_value,
+            self_points=score.self_points,
+            is_na=score.is_na,
+            na_reason=score.na_reason,
+            note=score.note,
+            no_evidence_reason=score.no_evidence_reason,
+            evidence=tuple(_evidence_label(item) for item in score.evidence.all()),
+        )
+        for score in scores
+    ]
+    return report_id, content_digest(report_id=report_id, difficulties=assessment.difficulties, scores=rows)
+
+
+def _bundle_certificates(path: str) -> list[tuple[str, bytes]]:
+    from asn1crypto import pem, x509
+
+    if not path:
+        return []
+    data = Path(path).read_bytes()
+    blocks = [der for _type, _headers, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+    result = []
+    for der in blocks:
+        certificate = x509.Certificate.load(der)
+        result.append((certificate.subject.human_friendly, der))
+    return result
+
+
+def trust_store() -> TrustStore:
+    """The active trusted certificates of the admin list, and the roots of ``SIGNATURE_TRUST_ROOTS_FILE``."""
+    roots, intermediates = [], []
+    for name, is_root, der in TrustedCertificate.objects.filter(active=True).values_list("name", "is_root", "der"):
+        (roots if is_root else intermediates).append((name, bytes(der)))
+    roots.extend(_bundle_certificates(settings.SIGNATURE_TRUST_ROOTS_FILE))
+    return TrustStore(roots=tuple(roots), intermediates=tuple(intermediates))
+
+
+def report_signature_latest(assessment: Assessment) -> ReportSignature | None:
+    """The signed report accepted last for the assessment, with its file."""
+    return (
+        ReportSignature.objects.filter(assessment=assessment)
+        .select_related("document", "uploaded_by")
+        .order_by("-verified_at", "-id")
+        .first()
+    )
