@@ -341,3 +341,15 @@ def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
     for number, signature in enumerate(embedded, start=1):
         result.signatures.append(_check_one(number, signature, store, last=number == len(embedded), size=len(data)))
     return result
+
+
+def parse_certificate(data: bytes):
+    """(DER, subject, end of validity) of an X.509 certificate given as PEM or DER; ValueError if it is not one."""
+    from asn1crypto import pem, x509
+
+    try:
+        der = pem.unarmor(data)[2] if pem.detect(data) else data
+        certificate = x509.Certificate.load(der)
+        return certificate.dump(), certificate.subject.human_friendly, certificate.not_valid_after
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(_("The file is not an X.509 certificate (PEM or DER).")) from error

@@ -107,6 +107,7 @@ SELECTORS = [
     "assessment.selectors.frameworks",
     "assessment.selectors.portal",
     "assessment.selectors.results",
+    "assessment.selectors.signatures",  # issue 15
     "assessment.selectors.visibility",
 ]
 

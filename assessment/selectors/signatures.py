@@ -77,3 +77,22 @@ def report_signature_latest(assessment: Assessment) -> ReportSignature | None:
         .order_by("-verified_at", "-id")
         .first()
     )
+
+
+# The admin's filter of a period's assessments by signature status.
+SIGNATURE_CHECKED, SIGNATURE_UNCHECKED, SIGNATURE_NONE = "checked", "unchecked", "none"
+
+
+def assessments_by_signature(queryset, status: str):
+    """``queryset`` narrowed to the assessments whose signed report is verified with revocation checked, verified
+    with revocation not checked (offline or no address), or that have no verified signed report (scan only)."""
+    from django.db.models import Exists, OuterRef
+
+    signed = ReportSignature.objects.filter(assessment=OuterRef("pk"))
+    if status == SIGNATURE_CHECKED:
+        return queryset.filter(Exists(signed.filter(revocation="checked")))
+    if status == SIGNATURE_UNCHECKED:
+        return queryset.filter(Exists(signed)).exclude(Exists(signed.filter(revocation="checked")))
+    if status == SIGNATURE_NONE:
+        return queryset.exclude(Exists(signed))
+    return queryset

@@ -1,17 +1,26 @@
 """Digitally signed reports: the unit head uploads the report signed with their own tool; the system verifies
 it and keeps the verification."""
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from assessment.files import EvidenceFileError, check_upload
-from assessment.models import Assessment, AssessmentEvent, DocumentKind, ReportSignature, RevocationCheck
-from assessment.policy import signed_report_refusal
+from assessment.models import (
+    Assessment,
+    AssessmentEvent,
+    DocumentKind,
+    ReportSignature,
+    RevocationCheck,
+    TrustedCertificate,
+)
+from assessment.policy import is_coordinator, signed_report_refusal
 from assessment.selectors.signatures import report_fingerprint, trust_store
 from assessment.services.evidence import document_store
-from assessment.signatures import OFFLINE, Verification, verify_signed_pdf
+from assessment.signatures import OFFLINE, Verification, parse_certificate, verify_signed_pdf
 
 
 def _content_problems(verification: Verification, assessment: Assessment) -> list[str]:
@@ -101,3 +110,23 @@ def _store(*, assessment, user, upload, checked, verification: Verification) -> 
         reason=_summary(signature),
     )
     return signature
+
+
+def trusted_certificate_add(*, actor, name: str, is_root: bool, data: bytes) -> TrustedCertificate:
+    """Home Affairs adds a root or intermediate certificate (PEM or DER) to the trusted list; the subject,
+    fingerprint and end of validity are read from the certificate itself."""
+    if not is_coordinator(actor):
+        raise PermissionDenied(_("Only Home Affairs manages the trusted certificates."))
+    try:
+        der, subject, valid_until = parse_certificate(data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    fingerprint = hashlib.sha256(der).hexdigest()
+    if TrustedCertificate.objects.filter(sha256=fingerprint).exists():
+        raise ValidationError(_("This certificate is already in the list."))
+    trusted = TrustedCertificate(
+        name=name, is_root=is_root, der=der, subject=subject[:500], sha256=fingerprint, valid_until=valid_until
+    )
+    trusted.full_clean()
+    trusted.save()
+    return trusted
