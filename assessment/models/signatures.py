@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models.assessments import Assessment
@@ -72,3 +73,11 @@ class ReportSignature(models.Model):
 
     def __str__(self):
         return f"{self.assessment}: {self.signer_name}"
+
+    @property
+    def checks(self) -> list[dict]:
+        """The stored signatures, each signing time read back as an aware datetime (for the pages)."""
+        return [
+            {**check, "signed_at": parse_datetime(check["signed_at"]) if check.get("signed_at") else None}
+            for check in self.signatures
+        ]
