@@ -319,3 +319,6 @@ SIGNATURE_REVOCATION_FETCH = env_bool("SIGNATURE_REVOCATION_FETCH", True)
 SIGNATURE_FETCH_TIMEOUT = env_int("SIGNATURE_FETCH_TIMEOUT", 5)
 LOGGING["loggers"]["pyhanko"] = {"level": "CRITICAL"}  # it logs every refused chain with a traceback
 LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "CRITICAL"}
+# The city's signing key for publications: a PKCS#12 file and its password (unset: nothing is signed).
+SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
+SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")

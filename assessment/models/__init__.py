@@ -68,6 +68,11 @@ __all__ = [
 ]
 
 # -- digitally signed reports (issue 15) --
-from assessment.models.signatures import ReportSignature, RevocationCheck, TrustedCertificate  # noqa: E402
+from assessment.models.signatures import (  # noqa: E402
+    PublicationSignature,
+    ReportSignature,
+    RevocationCheck,
+    TrustedCertificate,
+)
 
-__all__ += ["ReportSignature", "RevocationCheck", "TrustedCertificate"]
+__all__ += ["PublicationSignature", "ReportSignature", "RevocationCheck", "TrustedCertificate"]

@@ -81,3 +81,25 @@ class ReportSignature(models.Model):
             {**check, "signed_at": parse_datetime(check["signed_at"]) if check.get("signed_at") else None}
             for check in self.signatures
         ]
+
+
+class PublicationSignature(models.Model):
+    """The city's signature of a published file, made once at publication: for the annex PDF the signature is
+    inside the stored file (``cms`` empty); for CSV/XLSX/JSON ``cms`` is the detached CMS signature (.p7s)."""
+
+    publication = models.ForeignKey(
+        "assessment.Publication", on_delete=models.CASCADE, related_name="signatures", verbose_name=_("publication")
+    )
+    format = models.CharField(_("format"), max_length=5)
+    cms = models.BinaryField(_("detached signature (CMS, DER)"), blank=True)
+    signer = models.CharField(_("signer"), max_length=255)
+    created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signature of a published file")
+        verbose_name_plural = _("signatures of published files")
+        ordering = ["publication", "format"]
+        constraints = [models.UniqueConstraint(fields=["publication", "format"], name="publication_signature_unique")]
+
+    def __str__(self):
+        return f"{self.publication} ({self.format}): {self.signer}"

@@ -96,3 +96,25 @@ def assessments_by_signature(queryset, status: str):
     if status == SIGNATURE_NONE:
         return queryset.exclude(Exists(signed))
     return queryset
+
+
+def publication_signatures(publication) -> list:
+    """The city's signatures of a publication's files (annex PDF first), without their bytes."""
+    from assessment.models import PublicationSignature
+
+    order = {"pdf": 0, "csv": 1, "xlsx": 2, "json": 3}
+    rows = list(PublicationSignature.objects.filter(publication=publication).defer("cms"))
+    return sorted(rows, key=lambda row: order.get(row.format, 9))
+
+
+def publication_signature_cms(publication, file_format: str) -> bytes | None:
+    """The detached signature (.p7s) of one data file of a publication, or None."""
+    from assessment.models import PublicationSignature
+
+    cms = (
+        PublicationSignature.objects.filter(publication=publication, format=file_format)
+        .exclude(format="pdf")
+        .values_list("cms", flat=True)
+        .first()
+    )
+    return bytes(cms) if cms else None

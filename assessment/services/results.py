@@ -43,6 +43,7 @@ from assessment.selectors.results import (
     published_positions,
     unit_changes,
 )
+from assessment.services.publication_signing import publication_sign
 from assessment.sql import (
     counted_filter,
     lost_points_expression,
@@ -283,6 +284,7 @@ def period_publish(
         published_by=actor,
     )
     _freeze(publication, results)
+    publication_sign(publication=publication)  # issue 15: signed once here when the city's key is configured
     _mark_published(period, actor, now, publication)
     return publication
 
