@@ -33,6 +33,8 @@ from tests.assessment.pki import (
     loop_signer,
     sign_pdf,
 )
+from tests.assessment.test_print import pdf_pages
+from tests.factories import ActiveFrameworkFactory, AssessmentFactory, PeriodFactory
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +70,33 @@ def trusted(db, pki):
 
 
 @pytest.fixture
-def report(assessment):
-    return self_assessment_pdf(assessment)
+def light(finance, private_storage):
+    """Sở Tài chính's 2024 draft on the factories' small framework (fast to build and to print)."""
+    return AssessmentFactory(
+        unit=finance, period=PeriodFactory(year=2024), framework=ActiveFrameworkFactory(block=finance.block)
+    )
+
+
+@pytest.fixture
+def report(light):
+    return self_assessment_pdf(light)
+
+
+def tiny_report(report_id: str, digest: str) -> bytes:
+    import weasyprint
+
+    html = (
+        f'<html><head><meta name="cchcreportid" content="{report_id}">'
+        f'<meta name="cchccontentsha256" content="{digest}"></head><body>Báo cáo</body></html>'
+    )
+    return weasyprint.HTML(string=html).write_pdf(custom_metadata=True)
+
+
+@pytest.fixture
+def current(light):
+    """A one-page PDF carrying the assessment's current fingerprint, as the generated report does (fast: the
+    generated report itself is tried once, in the first acceptance test)."""
+    return tiny_report(*report_fingerprint(light))
 
 
 @pytest.fixture(scope="session")
@@ -122,33 +149,30 @@ def test_the_digest_is_the_sha256_of_the_documented_canonical_json():
     assert content_digest(report_id="CCHC-2024-so-tai-chinh-7", difficulties="Khó khăn", scores=changed) != expected
 
 
-def test_the_fingerprint_is_stable_and_follows_every_change(assessment, unit_staff):
-    report_id, digest = report_fingerprint(assessment)
-    assert report_id == f"CCHC-2024-so-tai-chinh-{assessment.pk}" == report_identifier(assessment)
-    assert report_fingerprint(assessment) == (report_id, digest)
-    leaf = score_of(assessment, "1.1.1")
-    score_save(
-        assessment=assessment, user=unit_staff, rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, note="Mới")]
-    )
-    assert report_fingerprint(assessment)[1] != digest
+def test_the_fingerprint_is_stable_and_follows_every_change(light, unit_staff):
+    report_id, digest = report_fingerprint(light)
+    assert report_id == f"CCHC-2024-so-tai-chinh-{light.pk}" == report_identifier(light)
+    assert report_fingerprint(light) == (report_id, digest)
+    leaf = score_of(light, "1.1")
+    score_save(assessment=light, user=unit_staff, rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, note="Mới")])
+    assert report_fingerprint(light)[1] != digest
 
 
-def test_the_generated_report_carries_its_identifier_and_digest(assessment, report):
+def test_the_generated_report_carries_its_identifier_and_digest(light, report, tmp_path):
     info = PdfFileReader(io.BytesIO(report)).trailer["/Info"]
-    assert (str(info["/cchcreportid"]), str(info["/cchccontentsha256"])) == report_fingerprint(assessment)
+    report_id, digest = report_fingerprint(light)
+    assert (str(info["/cchcreportid"]), str(info["/cchccontentsha256"])) == (report_id, digest)
+    last_page = "".join(pdf_pages(report, tmp_path)[-1].split())  # small print, wrapped anywhere
+    assert f"Mãbáocáo:{report_id}·mãbămnộidung(SHA-256):{digest}." in last_page
 
 
 # -- accepted --------------------------------------------------------------------------------------------------
 
 
-def test_a_correctly_signed_report_is_accepted_with_its_verification(
-    assessment, unit_head, report, pki, trusted, crl_known
-):
-    signature = report_signature_upload(
-        assessment=assessment, user=unit_head, upload=upload(sign_pdf(report, pki.signer))
-    )
+def test_a_correctly_signed_report_is_accepted_with_its_verification(light, unit_head, report, pki, trusted, crl_known):
+    signature = report_signature_upload(assessment=light, user=unit_head, upload=upload(sign_pdf(report, pki.signer)))
     signature.refresh_from_db()
-    report_id, digest = report_fingerprint(assessment)
+    report_id, digest = report_fingerprint(light)
     assert (signature.report_id, signature.content_sha256) == (report_id, digest)
     assert (signature.signer_name, signature.signer_organisation) == ("Nguyễn Văn An", "Sở Tư pháp Hà Nội")
     assert (signature.trust_root, signature.revocation) == ("Root CA thử nghiệm", "checked")
@@ -156,7 +180,7 @@ def test_a_correctly_signed_report_is_accepted_with_its_verification(
     assert [(s["signer"], s["intact"], s["covers_document"], s["trusted"]) for s in signature.signatures] == [
         ("Nguyễn Văn An", True, True, True)
     ]
-    event = AssessmentEvent.objects.get(assessment=assessment, reason__startswith="Báo cáo ký số")
+    event = AssessmentEvent.objects.get(assessment=light, reason__startswith="Báo cáo ký số")
     assert event.reason == (
         "Báo cáo ký số đã được xác minh: người ký Nguyễn Văn An (Sở Tư pháp Hà Nội), chứng thư gốc Root CA thử "
         "nghiệm, thu hồi: đã kiểm tra, chưa bị thu hồi."
@@ -164,21 +188,19 @@ def test_a_correctly_signed_report_is_accepted_with_its_verification(
     assert event.from_status == event.to_status == AssessmentStatus.DRAFT
 
 
-def test_offline_revocation_is_said_not_checked_never_valid(assessment, unit_head, report, pki, trusted, client):
-    signature = report_signature_upload(
-        assessment=assessment, user=unit_head, upload=upload(sign_pdf(report, pki.signer))
-    )
+def test_offline_revocation_is_said_not_checked_never_valid(light, unit_head, current, pki, trusted, client):
+    signature = report_signature_upload(assessment=light, user=unit_head, upload=upload(sign_pdf(current, pki.signer)))
     assert signature.revocation == "offline"
     client.force_login(unit_head)
-    page = client.get(reverse("assessment:assessment-summary", args=[assessment.pk])).content.decode()
+    page = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
     assert "chưa kiểm tra (ngoại tuyến)" in page
     assert "Chữ ký hợp lệ; chưa kiểm tra thu hồi" in page
     assert "đã kiểm tra, chưa bị thu hồi" not in page
 
 
-def test_a_report_with_two_valid_signatures_reports_both(assessment, unit_head, report, pki, trusted, crl_known):
-    twice = sign_pdf(sign_pdf(report, pki.signer), pki.signer, field_name="Signature2")
-    signature = report_signature_upload(assessment=assessment, user=unit_head, upload=upload(twice))
+def test_a_report_with_two_valid_signatures_reports_both(light, unit_head, current, pki, trusted, crl_known):
+    twice = sign_pdf(sign_pdf(current, pki.signer), pki.signer, field_name="Signature2")
+    signature = report_signature_upload(assessment=light, user=unit_head, upload=upload(twice))
     assert [(s["number"], s["signer"], s["covers_document"]) for s in signature.signatures] == [
         (1, "Nguyễn Văn An", True),
         (2, "Nguyễn Văn An", True),
@@ -188,14 +210,14 @@ def test_a_report_with_two_valid_signatures_reports_both(assessment, unit_head, 
 # -- refused ---------------------------------------------------------------------------------------------------
 
 
-def test_a_report_altered_after_signing_is_refused(assessment, unit_head, other_report, pki, trusted, crl_known):
-    assert refusal(assessment, unit_head, altered_after_signing(sign_pdf(other_report, pki.signer))) == [
+def test_a_report_altered_after_signing_is_refused(light, unit_head, other_report, pki, trusted, crl_known):
+    assert refusal(light, unit_head, altered_after_signing(sign_pdf(other_report, pki.signer))) == [
         "Chữ ký 1 (Nguyễn Văn An) không bao trùm toàn bộ tài liệu: nội dung đã được thêm vào sau khi ký."
     ]
     signed = sign_pdf(other_report, pki.signer)
     middle = len(signed) // 4
     flipped = signed[:middle] + bytes([signed[middle] ^ 1]) + signed[middle + 1 :]
-    assert refusal(assessment, unit_head, flipped) == [
+    assert refusal(light, unit_head, flipped) == [
         "Chữ ký 1 (Nguyễn Văn An) không khớp với tài liệu: tệp đã bị sửa sau khi ký."
     ]
 
@@ -212,29 +234,27 @@ def test_a_report_altered_after_signing_is_refused(assessment, unit_head, other_
     ],
 )
 def test_untrusted_expired_and_revoked_certificates_are_refused(
-    assessment, unit_head, other_report, pki, trusted, crl_known, party, message
+    light, unit_head, other_report, pki, trusted, crl_known, party, message
 ):
-    assert refusal(assessment, unit_head, sign_pdf(other_report, getattr(pki, party))) == [message]
+    assert refusal(light, unit_head, sign_pdf(other_report, getattr(pki, party))) == [message]
 
 
-def test_a_report_of_an_older_version_is_refused(assessment, unit_head, unit_staff, report, pki, trusted, crl_known):
-    signed = sign_pdf(report, pki.signer)
-    leaf = score_of(assessment, "1.1.1")
-    score_save(
-        assessment=assessment, user=unit_staff, rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, note="Sửa")]
-    )
-    assert refusal(assessment, unit_head, signed) == [
+def test_a_report_of_an_older_version_is_refused(light, unit_head, unit_staff, current, pki, trusted, crl_known):
+    signed = sign_pdf(current, pki.signer)
+    leaf = score_of(light, "1.1")
+    score_save(assessment=light, user=unit_staff, rows=[ScoreInput(score_id=leaf.pk, version=leaf.version, note="Sửa")])
+    assert refusal(light, unit_head, signed) == [
         "Báo cáo đã được ký trước lần thay đổi gần nhất của hồ sơ: hãy tải lại báo cáo, ký số và tải lên lại."
     ]
 
 
-def test_another_assessments_report_is_refused(assessment, unit_head, other_report, pki, trusted, crl_known):
-    assert refusal(assessment, unit_head, sign_pdf(other_report, pki.signer)) == [
+def test_another_assessments_report_is_refused(light, unit_head, other_report, pki, trusted, crl_known):
+    assert refusal(light, unit_head, sign_pdf(other_report, pki.signer)) == [
         "Tệp PDF này không phải báo cáo hệ thống tạo cho hồ sơ này: hãy tải báo cáo từ trang này, ký số rồi tải lên."
     ]
 
 
-def test_two_signatures_one_untrusted_are_both_reported_and_refused(assessment, unit_head, other_report, pki, trusted):
+def test_two_signatures_one_untrusted_are_both_reported_and_refused(light, unit_head, other_report, pki, trusted):
     twice = sign_pdf(sign_pdf(other_report, pki.signer), pki.untrusted_signer, field_name="Signature2")
     with translation.override("en"):
         verification = signatures.verify_signed_pdf(twice, signatures.TrustStore(roots=(("R", pki.root.der),)))
@@ -242,7 +262,7 @@ def test_two_signatures_one_untrusted_are_both_reported_and_refused(assessment, 
         (1, "Nguyễn Văn An", True),
         (2, "Phạm Văn Dũng", False),
     ]
-    assert refusal(assessment, unit_head, twice) == [
+    assert refusal(light, unit_head, twice) == [
         "Chữ ký 2 (Phạm Văn Dũng): chứng thư số không thuộc tổ chức chứng thực mà Sở Nội vụ tin cậy."
     ]
 
@@ -286,20 +306,20 @@ def _broken_byte_range(signed: bytes) -> bytes:
     ids=["broken-byte-range", "chain-loop", "huge-certificate-list", "password", "unsigned", "not-a-pdf"],
 )
 def test_bad_input_is_refused_with_a_clear_message(
-    assessment, unit_head, other_report, pki, trusted, crl_known, make, message
+    light, unit_head, other_report, pki, trusted, crl_known, make, message
 ):
-    assert refusal(assessment, unit_head, make(other_report, pki)) == [message]
+    assert refusal(light, unit_head, make(other_report, pki)) == [message]
 
 
 def test_a_signed_report_over_the_upload_limit_is_refused_as_any_evidence(
-    assessment, unit_head, other_report, pki, trusted, settings
+    light, unit_head, other_report, pki, trusted, settings
 ):
     settings.EVIDENCE_MAX_UPLOAD_MB = 0
-    assert refusal(assessment, unit_head, sign_pdf(other_report, pki.signer)) == ["“bao-cao-ky-so.pdf” lớn hơn 0 MB."]
+    assert refusal(light, unit_head, sign_pdf(other_report, pki.signer)) == ["“bao-cao-ky-so.pdf” lớn hơn 0 MB."]
 
 
-def test_without_trusted_certificates_nothing_is_accepted(assessment, unit_head, other_report, pki):
-    assert refusal(assessment, unit_head, sign_pdf(other_report, pki.signer)) == [
+def test_without_trusted_certificates_nothing_is_accepted(light, unit_head, other_report, pki):
+    assert refusal(light, unit_head, sign_pdf(other_report, pki.signer)) == [
         "Chưa cấu hình tổ chức chứng thực tin cậy nào: hãy liên hệ Sở Nội vụ."
     ]
 
@@ -307,42 +327,40 @@ def test_without_trusted_certificates_nothing_is_accepted(assessment, unit_head,
 # -- who may upload, and the pages -------------------------------------------------------------------------------
 
 
-def test_only_the_head_uploads_and_only_before_the_appraisal(
-    assessment, unit_head, unit_staff, other_report, pki, trusted
-):
+def test_only_the_head_uploads_and_only_before_the_appraisal(light, unit_head, unit_staff, other_report, pki, trusted):
     signed = sign_pdf(other_report, pki.signer)
     with pytest.raises(PermissionDenied, match="Chỉ lãnh đạo đơn vị tải lên báo cáo ký số."):
-        report_signature_upload(assessment=assessment, user=unit_staff, upload=upload(signed))
-    assessment.status = AssessmentStatus.UNDER_APPRAISAL
-    assessment.save(update_fields=["status"])
+        report_signature_upload(assessment=light, user=unit_staff, upload=upload(signed))
+    light.status = AssessmentStatus.UNDER_APPRAISAL
+    light.save(update_fields=["status"])
     with pytest.raises(PermissionDenied, match="Báo cáo ký số được tải lên cùng hồ sơ tự đánh giá"):
-        report_signature_upload(assessment=assessment, user=unit_head, upload=upload(signed))
+        report_signature_upload(assessment=light, user=unit_head, upload=upload(signed))
     assert ReportSignature.objects.count() == 0
 
 
-def test_the_page_permission_matrix(client, assessment, unit_head, unit_staff, other_unit_staff, report, pki, trusted):
-    url = reverse("assessment:report-signature-upload", args=[assessment.pk])
-    signed = sign_pdf(report, pki.signer)
+def test_the_page_permission_matrix(client, light, unit_head, unit_staff, other_unit_staff, current, pki, trusted):
+    url = reverse("assessment:report-signature-upload", args=[light.pk])
+    signed = sign_pdf(current, pki.signer)
     client.force_login(other_unit_staff)
     assert client.post(url, {"signed_pdf": upload(signed)}).status_code == 404
     client.force_login(unit_staff)
     assert client.post(url, {"signed_pdf": upload(signed)}).status_code == 403
     assert client.get(url).status_code == 405
-    summary = client.get(reverse("assessment:assessment-summary", args=[assessment.pk])).content.decode()
+    summary = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
     assert 'data-testid="upload-signed-report"' not in summary
     assert ReportSignature.objects.count() == 0
     client.force_login(unit_head)
     response = client.post(url, {"signed_pdf": upload(signed)}, follow=True)
     page = response.content.decode()
-    assert response.redirect_chain == [(reverse("assessment:assessment-summary", args=[assessment.pk]), 302)]
+    assert response.redirect_chain == [(reverse("assessment:assessment-summary", args=[light.pk]), 302)]
     assert "Báo cáo ký số của Nguyễn Văn An đã được xác minh." in page
     assert "Sở Tư pháp Hà Nội" in page and "Root CA thử nghiệm" in page
     assert ReportSignature.objects.count() == 1
 
 
-def test_a_refused_upload_says_why_on_the_summary_page(client, assessment, unit_head, other_report, pki, trusted):
+def test_a_refused_upload_says_why_on_the_summary_page(client, light, unit_head, other_report, pki, trusted):
     client.force_login(unit_head)
-    url = reverse("assessment:report-signature-upload", args=[assessment.pk])
+    url = reverse("assessment:report-signature-upload", args=[light.pk])
     page = client.post(url, {"signed_pdf": upload(sign_pdf(other_report, pki.untrusted_signer))}, follow=True)
     text = page.content.decode()
     assert "Báo cáo ký số không được chấp nhận:" in text
