@@ -248,10 +248,9 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
         revocation = CHECKED if _has_revocation_address(certificate) else NO_ADDRESS
         if status is None or (not status.trusted and not status.revoked):
             lenient = validate_pdf_signature(embedded, _context(store, "soft-fail"))
-            if lenient.trusted:
-                status, revocation = lenient, OFFLINE
-            elif status is None or lenient.revoked:
-                status = lenient
+            # Trusted only leniently: revocation could not be checked. Untrusted: the lenient pass names the real
+            # reason (expired, no chain…), not the missing revocation answer.
+            status, revocation = lenient, (OFFLINE if lenient.trusted else revocation)
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         logger.info("Signature %s unreadable: %r", number, error)
         check.problems.append(

@@ -239,6 +239,12 @@ def test_untrusted_expired_and_revoked_certificates_are_refused(
     assert refusal(light, unit_head, sign_pdf(other_report, getattr(pki, party))) == [message]
 
 
+def test_an_expired_certificate_is_named_as_such_even_offline(light, unit_head, other_report, pki, trusted):
+    assert refusal(light, unit_head, sign_pdf(other_report, pki.expired)) == [
+        "Chữ ký 1 (Lê Văn Cường): chứng thư số không còn hiệu lực tại thời điểm ký (đã hết hạn)."
+    ]
+
+
 def test_a_report_of_an_older_version_is_refused(light, unit_head, unit_staff, current, pki, trusted, crl_known):
     signed = sign_pdf(current, pki.signer)
     leaf = score_of(light, "1.1")
