@@ -223,14 +223,20 @@ def publication_file(publication, file_format: str) -> bytes:
     if stored is not None:
         return publication_file_content(stored)
     content = BUILDERS[file_format](publication, publication_tables(publication))
-    row = PublicationFile(publication=publication, format=file_format, sha256=hashlib.sha256(content).hexdigest())
-    field_file_save(row.file, f"{row.sha256}.{file_format}", ContentFile(content))
     try:
         with transaction.atomic():
-            row.save()
+            publication_file_store(publication, file_format, content)
     except IntegrityError:  # made at the same moment by another request: serve the one that was stored
         return publication_file_content(PublicationFile.objects.get(publication=publication, format=file_format))
     return content
+
+
+def publication_file_store(publication, file_format: str, content: bytes) -> PublicationFile:
+    """Keep a download's bytes in the storage, named by their SHA-256, and record them (once per format)."""
+    row = PublicationFile(publication=publication, format=file_format, sha256=hashlib.sha256(content).hexdigest())
+    field_file_save(row.file, f"{row.sha256}.{file_format}", ContentFile(content))
+    row.save()
+    return row
 
 
 def publication_file_content(stored: PublicationFile) -> bytes:

@@ -380,3 +380,16 @@ def carry_over_refusal(user, assessment: Assessment, on: date | None = None) -> 
 
 def may_carry_over(user, assessment: Assessment, on: date | None = None) -> bool:
     return carry_over_refusal(user, assessment, on) is None
+
+
+# -- digitally signed reports (issue 15) --------------------------------------------------------------------
+
+
+def signed_report_refusal(user, assessment: Assessment) -> str | None:
+    """Why ``user`` may not upload a digitally signed report of ``assessment`` now (None: they may): only the
+    unit head, while the self-assessment is a draft or submitted (before the appraisal starts)."""
+    if not is_head(user, assessment):
+        return _("Only the head of the unit uploads the digitally signed report.")
+    if assessment.status not in (S.DRAFT, S.SUBMITTED):
+        return _("The digitally signed report is uploaded with the self-assessment, before the appraisal starts.")
+    return None

@@ -24,6 +24,7 @@ from assessment.selectors.results import (
     ranking_page,
     unit_trend,
 )
+from assessment.selectors.signatures import publication_signature_cms, publication_signatures
 from assessment.storage import StorageUnavailable
 
 
@@ -137,6 +138,7 @@ def results_period(request, year):
             "versions": versions,
             "replacement": publication_replacement(publication),
             "formats": list(FORMATS),
+            "file_signatures": publication_signatures(publication),  # issue 15
         }
 
     return _cached(request, publication, f"period:{chosen or ''}:{number}", build)
@@ -205,3 +207,19 @@ def results_download(request, year, file_format):
 def results_schema(request):
     """The documentation of the JSON download, for open-data users."""
     return render(request, "public/results_schema.html")
+
+
+# -- the city's signatures of the published files (issue 15) ----------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def results_signature(request, year, file_format):
+    """The detached CMS signature (.p7s) of a published data file, made once at publication."""
+    publication = _publication(year, request)
+    cms = publication_signature_cms(publication, file_format) if file_format in FORMATS else None
+    if cms is None:
+        raise Http404
+    response = HttpResponse(cms, content_type="application/pkcs7-signature")
+    response["Content-Disposition"] = f'attachment; filename="{file_name(publication, file_format)}.p7s"'
+    return response

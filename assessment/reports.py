@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from assessment.models import AssessmentStatus, Criterion, Score
 from assessment.selectors.portal import assessments_progress
+from assessment.selectors.signatures import report_fingerprint
+from assessment.signatures import DIGEST_KEY, REPORT_ID_KEY
 
 
 def self_assessment_pdf(assessment) -> bytes:
@@ -18,6 +20,7 @@ def self_assessment_pdf(assessment) -> bytes:
     }
     for criterion in criteria:
         criterion.score = scores.get(criterion.pk)
+    report_id, digest = report_fingerprint(assessment)  # checked again when the signed report comes back
     html = render_to_string(
         "assessment/report_self_assessment.html",
         {
@@ -26,6 +29,10 @@ def self_assessment_pdf(assessment) -> bytes:
             "criteria": criteria,
             "progress": assessments_progress([assessment.pk]).get(assessment.pk),
             "printed_at": timezone.localtime(),
+            "report_id": report_id,
+            "digest": digest,
+            "report_id_key": REPORT_ID_KEY,
+            "digest_key": DIGEST_KEY,
         },
     )
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html).write_pdf(custom_metadata=True)

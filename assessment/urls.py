@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import insights_views, views
+from assessment import insights_views, signature_views, views
 
 app_name = "assessment"
 
@@ -30,5 +30,11 @@ urlpatterns = [
         "assessments/<int:pk>/scores/<int:score_id>/confirm-carried/",
         views.carried_confirm_view,
         name="carried-confirm",
+    ),
+    # digitally signed reports (issue 15)
+    path(
+        "assessments/<int:pk>/signed-report/",
+        signature_views.report_signature_upload_view,
+        name="report-signature-upload",
     ),
 ]

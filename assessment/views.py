@@ -63,6 +63,7 @@ from assessment.services import (
 )
 from assessment.services.carry_over import assessment_carry_over, score_confirm_carried
 from assessment.services.self_assessment import proposal_for, score_problems, submission_problems
+from assessment.signature_views import signature_context
 from assessment.storage import stored_file_response
 
 
@@ -400,6 +401,7 @@ def _render_summary(request, assessment, submit_form=None, problems=None, status
         "reads_standing": reads_standing(request.user, assessment),
         "carry_over": carry_over_offer(request.user, assessment),
     }
+    context.update(signature_context(request.user, assessment))  # issue 15: the digitally signed report
     return render(request, "assessment/assessment_summary.html", context, status=status)
 
 

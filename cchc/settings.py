@@ -365,3 +365,14 @@ if STORAGE_BACKEND == "s3":
         region=os.environ.get("AWS_S3_REGION_NAME"),
         addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE", "path"),
     )
+# -- digitally signed documents (issue 15) --
+# Trust roots for signed reports: the admin's list of trusted certificates, plus an optional PEM bundle file.
+SIGNATURE_TRUST_ROOTS_FILE = os.environ.get("SIGNATURE_TRUST_ROOTS_FILE", "")
+# Fetch OCSP/CRL answers named in certificates; when unreachable, the result says "not checked (offline)".
+SIGNATURE_REVOCATION_FETCH = env_bool("SIGNATURE_REVOCATION_FETCH", True)
+SIGNATURE_FETCH_TIMEOUT = env_int("SIGNATURE_FETCH_TIMEOUT", 5)
+LOGGING["loggers"]["pyhanko"] = {"level": "CRITICAL"}  # it logs every refused chain with a traceback
+LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "CRITICAL"}
+# The city's signing key for publications: a PKCS#12 file and its password (unset: nothing is signed).
+SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
+SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")

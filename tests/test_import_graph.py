@@ -109,6 +109,7 @@ SELECTORS = [
     "assessment.selectors.insights",
     "assessment.selectors.portal",
     "assessment.selectors.results",
+    "assessment.selectors.signatures",  # issue 15
     "assessment.selectors.visibility",
     # where a unit stands; start from last year
     "assessment.selectors.standing",

@@ -12,12 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessment.admin.scores import saved_grade
+from assessment.admin.signatures import SignatureStatusFilter
 from assessment.exceptions import ConflictError, ScoreErrors
 from assessment.forms import fingerprint
 from assessment.models import Assessment, Method, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal, may_manage_rounds
 from assessment.selectors.appraisal import grading_rows
 from assessment.selectors.audit import assessment_audit
+from assessment.selectors.signatures import report_signature_latest
 from assessment.selectors.visibility import assessments_visible_to
 from assessment.services import (
     GradeInput,
@@ -164,7 +166,7 @@ class AssessmentAddForm(forms.ModelForm):
 @admin.register(Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
     list_display = ["unit", "block", "period", "status", "leaves", "submitted_at"]
-    list_filter = ["period", "unit__block", "status"]
+    list_filter = ["period", "unit__block", "status", SignatureStatusFilter]
     search_fields = ["unit__name", "unit__code"]
     list_select_related = ["unit__block", "period", "framework"]
     autocomplete_fields = ["unit"]
@@ -292,6 +294,7 @@ class AssessmentAdmin(admin.ModelAdmin):
             if self.has_manage_permission(request)
             else [],
             "queue_url": reverse("admin:assessment_score_changelist") + f"?assessment__id__exact={assessment.pk}",
+            "report_signature": report_signature_latest(assessment),  # issue 15
         }
         return TemplateResponse(request, "admin/assessment/assessment/grade.html", context, status=status)
 
@@ -410,5 +413,6 @@ class AssessmentAdmin(admin.ModelAdmin):
             "events": trail.events,
             "changes": trail.changes,
             "evidence": trail.evidence,
+            "report_signature": report_signature_latest(assessment),  # issue 15
         }
         return TemplateResponse(request, "admin/assessment/assessment/audit.html", context)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0009_carry_over'),
+        ('assessment', '0010_signatures'),
     ]
 
     operations = [

@@ -75,3 +75,13 @@ __all__ = [
     # carry over
     "CarryOver",
 ]
+
+# -- digitally signed reports (issue 15) --
+from assessment.models.signatures import (  # noqa: E402
+    PublicationSignature,
+    ReportSignature,
+    RevocationCheck,
+    TrustedCertificate,
+)
+
+__all__ += ["PublicationSignature", "ReportSignature", "RevocationCheck", "TrustedCertificate"]

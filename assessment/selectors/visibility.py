@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.selectors import user_access
 from assessment import policy
-from assessment.models import Assessment, Document, Period, Score
+from assessment.models import Assessment, Document, Period, ReportSignature, Score
 
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
@@ -30,6 +30,7 @@ def documents_visible_to(user) -> QuerySet[Document]:
     allowed = Q(pk__in=[]) if access.unit is None else Q(unit_id=access.unit.pk)
     visible = Assessment.objects.filter(policy.assessment_scope(user))
     allowed |= Q(evidence__score__assessment__in=visible) | Q(pk__in=visible.values("signed_report"))
+    allowed |= Q(pk__in=ReportSignature.objects.filter(assessment__in=visible).values("document"))  # issue 15
     return Document.objects.filter(allowed).distinct()
 
 

@@ -44,6 +44,7 @@ from assessment.selectors.results import (
     unit_changes,
 )
 from assessment.services.publication import snapshot_write
+from assessment.services.publication_signing import publication_sign
 from assessment.sql import (
     counted_filter,
     lost_points_expression,
@@ -318,6 +319,7 @@ def period_publish(
             raise ValidationError(_unchanged_message(last))
     else:
         _freeze(publication, results)
+    publication_sign(publication=publication)  # issue 15: signed once here when the city's key is configured
     _mark_published(period, actor, now, publication)
     return publication
 
