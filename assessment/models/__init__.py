@@ -18,6 +18,7 @@ from assessment.models.frameworks import (
     RuleKind,
     code_validator,
 )
+from assessment.models.jobs import EmailSend, EmailState, Job, JobState
 from assessment.models.periods import Period, PeriodBlock
 from assessment.models.results import (
     Adjustment,
@@ -65,4 +66,9 @@ __all__ = [
     "Score",
     "code_validator",
     "evidence_path",
+    # celery: background jobs and the e-mails record (issue 14)
+    "EmailSend",
+    "EmailState",
+    "Job",
+    "JobState",
 ]
