@@ -22,6 +22,7 @@ def send_email(self, email_id: int) -> None:
         countdown = get_exponential_backoff_interval(
             factor=settings.EMAIL_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
         )
+        logger.info("e-mail %s: retry %s in %s s", email_id, retries + 1, countdown, extra={"email_id": email_id})
         raise self.retry(exc=error, countdown=countdown, max_retries=settings.EMAIL_MAX_RETRIES)
 
 
