@@ -14,6 +14,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cchc.celery import app
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,10 +38,8 @@ def _storage() -> None:
 
 
 def _broker() -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if app.conf.task_always_eager:
         return  # no broker: tasks run in this process
-    from cchc.celery import app
-
     with app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
 

@@ -316,8 +316,8 @@ LOGGING = {
 # that asks for it (the demo, the unit tests: no worker needed). A job is written to the database first
 # (assessment/outbox.py): when the broker is down the request still succeeds, and `send_pending_jobs` (run by
 # beat every minute) hands it over later.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL == "memory://")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL.startswith("memory://"))
 CELERY_TASK_EAGER_PROPAGATES = False  # a failing task never fails the request that started it
 CELERY_TASK_IGNORE_RESULT = True  # outcomes are recorded in our own tables (e-mails, publication files)
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it on the queue for another

@@ -106,7 +106,9 @@ def test_a_mail_server_that_never_answers_ends_failed_after_the_last_retry(
         4,  # the first attempt and EMAIL_MAX_RETRIES = 3 retries
         "ConnectionRefusedError: smtp down",
     )
-    assert retries() == [f"e-mail {record.pk}: retry {n} in {countdown} s" for n, countdown in [(1, 30), (2, 60), (3, 120)]]
+    assert retries() == [
+        f"e-mail {record.pk}: retry {n} in {countdown} s" for n, countdown in [(1, 30), (2, 60), (3, 120)]
+    ]
     assert mail.outbox == []
 
 
@@ -184,7 +186,9 @@ def test_send_pending_jobs_hands_them_over_when_the_broker_is_back(django_captur
 # -- the publication files ----------------------------------------------------------------------------------------
 
 
-def test_publishing_builds_every_download_after_the_commit(django_capture_on_commit_callbacks, graded_period, coordinator):
+def test_publishing_builds_every_download_after_the_commit(
+    django_capture_on_commit_callbacks, graded_period, coordinator
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         publication = publish(graded_period, coordinator)
     assert PublicationFile.objects.count() == 0

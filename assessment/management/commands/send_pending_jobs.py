@@ -24,6 +24,8 @@ class Command(TranslatedCommand):
     def handle(self, *args, **options):
         sent, waiting = jobs_send_pending(older_than=timedelta(0) if options["all"] else None)
         with translation.override("vi"):
-            self.stdout.write(_("%(sent)s job(s) sent, %(waiting)s still waiting.") % {"sent": sent, "waiting": waiting})
+            self.stdout.write(
+                _("%(sent)s job(s) sent, %(waiting)s still waiting.") % {"sent": sent, "waiting": waiting}
+            )
         if waiting:
             raise SystemExit(1)
