@@ -336,6 +336,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "cchc")
 # E-mails: retried with exponential backoff (EMAIL_RETRY_BACKOFF seconds, doubling, at most an hour).
 EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 5)
 EMAIL_RETRY_BACKOFF = env_int("EMAIL_RETRY_BACKOFF", 30)
+# The file-based e-mail backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes here.
+if os.environ.get("EMAIL_FILE_PATH", "").strip():
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"].strip()
 # A job still pending after this many seconds is handed over again by `send_pending_jobs`.
 JOBS_PENDING_GRACE_SECONDS = env_int("JOBS_PENDING_GRACE_SECONDS", 60)
 # The one scheduler (run exactly one `celery beat`): pending jobs every minute; the reminders command (when the
