@@ -82,8 +82,10 @@ def test_a_real_worker_builds_the_published_files_and_sends_the_e_mail(worker, g
         )
     assert set(Job.objects.values_list("state", flat=True)) == {JobState.SENT}
     assert wait_for(
-        lambda: PublicationFile.objects.filter(publication=publication).count() == 4
-        and EmailSend.objects.get(pk=email.pk).state == EmailState.SENT
+        lambda: (
+            PublicationFile.objects.filter(publication=publication).count() == 4
+            and EmailSend.objects.get(pk=email.pk).state == EmailState.SENT
+        )
     ), log.read_text()[-3000:]
     assert sorted(PublicationFile.objects.values_list("format", flat=True)) == ["csv", "json", "pdf", "xlsx"]
     assert bytes(PublicationFile.objects.get(format="pdf").content).startswith(b"%PDF")
