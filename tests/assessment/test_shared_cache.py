@@ -80,6 +80,8 @@ def test_public_pages_are_kept_in_redis_for_every_node(client, redis_db, graded_
     caches["default"].close()
     assert "Đơn vị đổi tên" not in client.get(url).content.decode()
     assert without_csrf(client.get(url).content) == without_csrf(first.content)
+    redis_db.flushdb()
+    assert "Đơn vị đổi tên" in client.get(url).content.decode()  # built again once Redis forgot it
 
 
 def test_password_reset_counters_are_shared_in_redis(client, redis_db, finance, settings):
