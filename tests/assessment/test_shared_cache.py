@@ -1,13 +1,7 @@
 """The shared cache (django-redis, Redis database 12 in the tests): what every node may serve lives in Redis —
-the public pages and the password-reset counters — and the settings choose it only when REDIS_CACHE_URL (or
-CACHE_URL) is set; the demo keeps the per-process memory cache."""
+the public pages and the password-reset counters (the settings that choose it: tests/test_settings_jobs.py)."""
 
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -20,39 +14,9 @@ from tests.assessment.conftest import publish
 from tests.conftest import make_user
 from tests.jobs import REDIS_CACHES, need_redis
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def caches_under(env: dict) -> dict:
-    clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
-    code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES['default']))"
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "cchc.settings", "DEBUG": "1", **env},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
 
 def without_csrf(content: bytes) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
-
-
-@pytest.mark.parametrize("name", ["REDIS_CACHE_URL", "CACHE_URL"])
-def test_a_redis_url_chooses_the_shared_cache(name):
-    assert caches_under({name: "redis://cache.internal:6379/0"}) == {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://cache.internal:6379/0",
-        "KEY_PREFIX": "cchc",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-    }
-
-
-def test_the_demo_keeps_the_memory_cache():
-    assert caches_under({})["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 @pytest.fixture
