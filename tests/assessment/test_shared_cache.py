@@ -2,6 +2,7 @@
 the public pages and the password-reset counters (the settings that choose it: tests/test_settings_jobs.py)."""
 
 import re
+import uuid
 
 import pytest
 from django.core.cache import caches
@@ -21,14 +22,15 @@ def without_csrf(content: bytes) -> str:
 
 @pytest.fixture
 def redis_db():
+    """Redis database 12 under a key prefix of this test alone (tests of other processes may share the database)."""
     need_redis()
     import redis
 
-    client = redis.Redis.from_url(REDIS_CACHES["default"]["LOCATION"])
-    client.flushdb()
-    with override_settings(CACHES=REDIS_CACHES):
-        yield client
-        caches["default"].clear()
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings = {"default": {**REDIS_CACHES["default"], "KEY_PREFIX": prefix}}
+    with override_settings(CACHES=settings):
+        yield redis.Redis.from_url(REDIS_CACHES["default"]["LOCATION"]), prefix
+        caches["default"].delete_pattern("*")
 
 
 def test_public_pages_are_kept_in_redis_for_every_node(client, redis_db, graded_period, coordinator):
@@ -36,15 +38,16 @@ def test_public_pages_are_kept_in_redis_for_every_node(client, redis_db, graded_
     url = reverse("public:results-period", args=[2023])
     first = client.get(url)
     assert first.status_code == 200
-    keys = sorted(key.decode() for key in redis_db.keys("*public*"))
-    assert len(keys) == 1 and keys[0].startswith(":1:public:")
+    redis_db, prefix = redis_db
+    keys = sorted(key.decode() for key in redis_db.keys(f"{prefix}:*"))
+    assert len(keys) == 1 and keys[0].startswith(f"{prefix}:1:public:")
     # Another node (here: the same one after its Redis connection is dropped) serves the stored page: a page built
     # again would show the name changed behind the cache's back.
     PublishedUnit.objects.update(unit_name="Đơn vị đổi tên")
     caches["default"].close()
     assert "Đơn vị đổi tên" not in client.get(url).content.decode()
     assert without_csrf(client.get(url).content) == without_csrf(first.content)
-    redis_db.flushdb()
+    caches["default"].delete_pattern("*")
     assert "Đơn vị đổi tên" in client.get(url).content.decode()  # built again once Redis forgot it
 
 
@@ -57,5 +60,6 @@ def test_password_reset_counters_are_shared_in_redis(client, redis_db, finance, 
             response = client.post(reverse("password_reset"), {"email": "an@hanoi.example"}, REMOTE_ADDR="203.0.113.9")
         statuses.append(response.status_code)
     assert statuses == [302, 302, 429]
-    counters = {key.decode().split(":")[4]: int(redis_db.get(key)) for key in redis_db.keys("*pwreset*")}
+    redis_db, prefix = redis_db
+    counters = {key.decode().split(":")[4]: int(redis_db.get(key)) for key in redis_db.keys(f"{prefix}:*")}
     assert counters == {"email": 3, "ip": 3}
