@@ -2,6 +2,8 @@
 
 import time
 
+from django.utils.functional import SimpleLazyObject, empty
+
 from accounts.selectors import user_unit_if_known
 from cchc.request_ids import HEADER, request_id_bound, request_id_from, request_logger
 
@@ -19,7 +21,7 @@ class RequestIdMiddleware:
         started = time.monotonic()
         with request_id_bound(request_id):
             response = self.get_response(request)
-            user = getattr(request, "user", None)
+            user = _user_if_loaded(request)
             authenticated = bool(user is not None and user.is_authenticated)
             unit = user_unit_if_known(user) if authenticated else None
             request_logger.info(
@@ -38,3 +40,11 @@ class RequestIdMiddleware:
             )
         response[HEADER] = request_id
         return response
+
+
+def _user_if_loaded(request):
+    """The request's user if the request already loaded it: the log line never costs a query of its own."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    return user
