@@ -63,3 +63,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+
+# --- celery: Home Affairs reads the e-mails sent (and their failures) and the background jobs (issue 14) ---
+ROLE_PERMISSIONS[Role.COORDINATOR]["assessment"] += [*_crud("emailsend", "view"), *_crud("job", "view")]

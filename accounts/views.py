@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import QueuedPasswordResetForm
 from cchc.site import site_url
 
 _WINDOW_SECONDS = 3600
@@ -39,6 +40,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view: the same answer for any address; links to the site's address (cchc/site.py); throttled."""
 
     email_template_name = "registration/password_reset_email.txt"
+    form_class = QueuedPasswordResetForm  # issue 14: recorded and sent by a background job
 
     def get_extra_email_context(self):
         return {"site_url": site_url(self.request), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}

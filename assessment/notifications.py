@@ -1,17 +1,12 @@
-"""E-mails about an assessment: sent after the transaction commits, never blocking or failing the request."""
+"""E-mails about an assessment: recorded, then sent by a background job after the transaction commits, never
+blocking or failing the request."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import UNIT_MEMBER_ROLES, Membership, Role
+from assessment.outbox import email_queue
 from cchc.site import site_url
-
-logger = logging.getLogger(__name__)
 
 
 def _unit_people(unit) -> list[str]:
@@ -39,16 +34,8 @@ def _link(path: str) -> str:
 
 
 def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except Exception:  # a mail server down must not undo or break the work that was just saved
-            logger.exception("could not send %r to %s", subject, recipients)
-
-    transaction.on_commit(send)
+    """Recorded now, sent by a background job after the commit, with retries (assessment/outbox.py)."""
+    email_queue(subject=subject, body=body, recipients=recipients)
 
 
 def assessment_submitted(assessment) -> None:

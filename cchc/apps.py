@@ -21,6 +21,10 @@ class CoreConfig(AppConfig):
         connection_created.connect(register_sqlite_collation, dispatch_uid="cchc-vi-collation")
         install_upload_name_marking()  # control characters in uploaded names are refused, not dropped
         install_translated_admin_icons()  # alt="Có"/"Không" on the admin's yes/no icons, not "True"/"False"
+        # celery (issue 14): a task's log lines carry the id of the request that started it
+        from cchc.request_ids import install_task_signals
+
+        install_task_signals()
 
 
 class CchcAdminConfig(AdminConfig):

@@ -376,3 +376,90 @@ LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "CRITICAL"}
 # The city's signing key for publications: a PKCS#12 file and its password (unset: nothing is signed).
 SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
 SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")
+# --- celery: background jobs, shared cache, health checks, structured logs (issue 14) ---
+# Jobs (cchc/celery.py): on a Redis broker in production; without one, every task runs inside the process
+# that asks for it (the demo, the unit tests: no worker needed). A job is written to the database first
+# (assessment/outbox.py): when the broker is down the request still succeeds, and `send_pending_jobs` (run by
+# beat every minute) hands it over later.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL.startswith("memory://"))
+CELERY_TASK_EAGER_PROPAGATES = False  # a failing task never fails the request that started it
+CELERY_TASK_IGNORE_RESULT = True  # outcomes are recorded in our own tables (e-mails, publication files)
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it on the queue for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below (JSON, request ids)
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # A publish that meets a broker that is down gives up at once: the outbox keeps the job and sends it later.
+    "max_retries": 0,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "cchc")
+# E-mails: retried with exponential backoff (EMAIL_RETRY_BACKOFF seconds, doubling, at most an hour).
+EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 5)
+EMAIL_RETRY_BACKOFF = env_int("EMAIL_RETRY_BACKOFF", 30)
+# The file-based e-mail backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes here.
+if os.environ.get("EMAIL_FILE_PATH", "").strip():
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"].strip()
+# A job still pending after this many seconds is handed over again by `send_pending_jobs`.
+JOBS_PENDING_GRACE_SECONDS = env_int("JOBS_PENDING_GRACE_SECONDS", 60)
+# The one scheduler (run exactly one `celery beat`): pending jobs every minute; the reminders command (when the
+# project has one) every day at REMINDERS_HOUR, Hanoi time.
+from celery.schedules import crontab  # noqa: E402 - only the beat schedule needs it
+
+REMINDERS_HOUR = env_int("REMINDERS_HOUR", 7)
+CELERY_BEAT_SCHEDULE = {
+    "send-pending-jobs": {"task": "assessment.tasks.send_pending_jobs", "schedule": 60.0},
+    "send-reminders": {"task": "assessment.tasks.send_reminders", "schedule": crontab(hour=REMINDERS_HOUR, minute=0)},
+}
+
+# Shared cache (django-redis) when REDIS_CACHE_URL (or CACHE_URL) is set, so every node serves the same public
+# pages, provisional ranking and rate-limit counters; the demo keeps the per-process memory cache.
+REDIS_CACHE_URL = (os.environ.get("REDIS_CACHE_URL") or os.environ.get("CACHE_URL") or "").strip()
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cchc"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+
+# Health checks for the load balancer (cchc/health.py): plain HTTP allowed, whatever HTTPS says.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Logs: one JSON object per line (python-json-logger) with the request id, or plain text (LOG_FORMAT=text,
+# the default with DEBUG).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOGGING["filters"] = {"request_id": {"()": "cchc.request_ids.RequestIdFilter"}}
+LOGGING["formatters"] = {
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    },
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+}
+LOGGING["handlers"]["console"].update({"filters": ["request_id"], "formatter": LOG_FORMAT})
+MIDDLEWARE.insert(0, "cchc.observability.RequestIdMiddleware")
+
+# Error reports to Sentry only when SENTRY_DSN is set (no personal data sent).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        send_default_pii=False,
+    )

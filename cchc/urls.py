@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
-from cchc import views
+from cchc import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,4 +35,10 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+]
+
+# --- celery: health checks for the load balancer (issue 14) ---
+urlpatterns += [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

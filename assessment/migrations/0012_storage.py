@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0010_signatures'),
+        ('assessment', '0011_jobs'),
     ]
 
     operations = [

@@ -20,6 +20,7 @@ from assessment.models.frameworks import (
     RuleKind,
     code_validator,
 )
+from assessment.models.jobs import EmailSend, EmailState, Job, JobState
 from assessment.models.periods import Period, PeriodBlock
 from assessment.models.plans import ImprovementItem, PlanStatus
 from assessment.models.results import (
@@ -74,6 +75,11 @@ __all__ = [
     "evidence_path",
     # carry over
     "CarryOver",
+    # celery: background jobs and the e-mails record (issue 14)
+    "EmailSend",
+    "EmailState",
+    "Job",
+    "JobState",
 ]
 
 # -- digitally signed reports (issue 15) --

@@ -35,6 +35,7 @@ from assessment.models import (
     PublishedWeakness,
     Score,
 )
+from assessment.outbox import BUILD_PUBLICATION_FILES, job_enqueue
 from assessment.policy import may_import_survey, may_publish
 from assessment.selectors.results import (
     UnitChange,
@@ -321,6 +322,7 @@ def period_publish(
         _freeze(publication, results)
     publication_sign(publication=publication)  # issue 15: signed once here when the city's key is configured
     _mark_published(period, actor, now, publication)
+    job_enqueue(BUILD_PUBLICATION_FILES, publication.pk)  # issue 14: files built after the commit, not on first read
     return publication
 
 

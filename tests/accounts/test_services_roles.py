@@ -155,6 +155,8 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.change_earlierresult",
                 "assessment.delete_earlierresult",
                 "assessment.view_publication",
+                "assessment.view_emailsend",  # issue 14: the e-mails sent
+                "assessment.view_job",  # issue 14: the background jobs
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
             ]

@@ -8,6 +8,7 @@ from django.core import mail
 
 from accounts.models import Role
 from assessment import notifications
+from assessment.models import EmailSend, EmailState
 from tests.conftest import make_user
 from tests.factories import AssessmentFactory, PeriodFactory
 
@@ -125,16 +126,22 @@ def test_nobody_to_tell_sends_nothing(django_capture_on_commit_callbacks, coordi
     assert sent(django_capture_on_commit_callbacks, notifications.assessment_returned, lonely) == []
 
 
-def test_a_mail_server_that_fails_is_logged_and_breaks_nothing(
-    django_capture_on_commit_callbacks, assessment, monkeypatch, caplog
+def test_a_mail_server_that_fails_is_recorded_retried_and_breaks_nothing(
+    django_capture_on_commit_callbacks, assessment, settings, caplog
 ):
-    def down(*args, **kwargs):
-        raise ConnectionRefusedError("smtp down")
-
-    monkeypatch.setattr(notifications, "send_mail", down)
+    settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
+    settings.EMAIL_MAX_RETRIES = 2
     with django_capture_on_commit_callbacks(execute=True):
         notifications.assessment_submitted(assessment)
     assert mail.outbox == []
-    assert [record.getMessage() for record in caplog.records if record.name == "assessment.notifications"] == [
-        f"could not send '[CCHC] Sở Tài chính đã gửi hồ sơ tự đánh giá' to {HOME_AFFAIRS}"
+    record = EmailSend.objects.get()
+    assert (record.subject, record.recipients, record.state, record.attempts, record.last_error) == (
+        "[CCHC] Sở Tài chính đã gửi hồ sơ tự đánh giá",
+        ", ".join(HOME_AFFAIRS),
+        EmailState.FAILED,
+        3,
+        "ConnectionRefusedError: smtp down",
+    )
+    assert [record.getMessage() for record in caplog.records if record.name == "assessment.outbox"] == [
+        f"e-mail {record.pk} attempt {attempt} failed: smtp down" for attempt in (1, 2, 3)
     ]

@@ -1,0 +1,76 @@
+"""Background jobs as data: every job is written here before it is handed to the queue, and every e-mail is
+recorded with its delivery, so a broker that is down or a mail server that fails loses nothing silently."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the queue")
+    SENT = "sent", _("Handed to the queue")
+
+
+class Job(models.Model):
+    """A background job (a Celery task and its arguments), written in the transaction that asks for it and handed
+    to the broker after the commit; a job the broker refused stays pending until ``send_pending_jobs`` sends it."""
+
+    task = models.CharField(_("task"), max_length=200)
+    arguments = models.JSONField(_("arguments"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=JobState.choices, default=JobState.PENDING)
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    send_attempts = models.PositiveIntegerField(_("attempts to reach the queue"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("handed to the queue at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"], name="job_state_created")]
+        constraints = [models.CheckConstraint(condition=models.Q(state__in=JobState.values), name="job_state_valid")]
+
+    def __str__(self):
+        return f"{self.task} [{self.task_id}]"
+
+
+class EmailState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RETRYING = "retrying", _("Failed, will retry")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class EmailSend(models.Model):
+    """One e-mail the system sends, its recipients and what became of it: each attempt, the last error, the
+    task that carries it. Home Affairs reads them in the admin."""
+
+    recipients = models.TextField(_("recipients"))
+    subject = models.CharField(_("e-mail subject"), max_length=300)
+    body = models.TextField(_("body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    # A mail that carries a secret (a password-reset link): its text is never shown and is erased once delivered.
+    confidential = models.BooleanField(_("confidential"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=EmailState.choices, default=EmailState.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail sent")
+        verbose_name_plural = _("e-mails sent")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=EmailState.values), name="email_send_state_valid")
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [address for address in self.recipients.split(", ") if address]

@@ -1,0 +1,51 @@
+"""Background jobs (Celery): thin wrappers around the outbox and the services; no rule lives only here."""
+
+import logging
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.core.management import call_command, get_commands
+
+from assessment import exports, outbox
+from assessment.models import Publication
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name=outbox.SEND_EMAIL, max_retries=None)
+def send_email(self, email_id: int) -> None:
+    """Deliver one recorded e-mail; on failure retry with exponential backoff, EMAIL_MAX_RETRIES times."""
+    retries = self.request.retries or 0
+    error = outbox.email_deliver(email_id=email_id, last_attempt=retries >= settings.EMAIL_MAX_RETRIES)
+    if error is not None and retries < settings.EMAIL_MAX_RETRIES:
+        countdown = get_exponential_backoff_interval(
+            factor=settings.EMAIL_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
+        )
+        logger.info("e-mail %s: retry %s in %s s", email_id, retries + 1, countdown, extra={"email_id": email_id})
+        raise self.retry(exc=error, countdown=countdown, max_retries=settings.EMAIL_MAX_RETRIES)
+
+
+@shared_task(name=outbox.BUILD_PUBLICATION_FILES)
+def build_publication_files(publication_id: int) -> list[str]:
+    """Build and store every download of a publication, so its first reader never waits."""
+    publication = Publication.objects.select_related("period").get(pk=publication_id)
+    for file_format in exports.FORMATS:
+        exports.publication_file(publication, file_format)
+    return list(exports.FORMATS)
+
+
+@shared_task(name="assessment.tasks.send_pending_jobs")
+def send_pending_jobs() -> tuple[int, int]:
+    """Beat, every minute: hand to the queue the jobs a broker outage left pending."""
+    return outbox.jobs_send_pending()
+
+
+@shared_task(name="assessment.tasks.send_reminders")
+def send_reminders() -> bool:
+    """Beat, daily: the reminders command, when the project has one."""
+    if "send_reminders" not in get_commands():
+        logger.warning("no send_reminders command in this version: nothing to do")
+        return False
+    call_command("send_reminders")
+    return True

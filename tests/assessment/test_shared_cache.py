@@ -1,0 +1,65 @@
+"""The shared cache (django-redis, Redis database 12 in the tests): what every node may serve lives in Redis —
+the public pages and the password-reset counters (the settings that choose it: tests/test_settings_jobs.py)."""
+
+import re
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from accounts.models import Role
+from assessment.models import PublishedUnit
+from tests.assessment.conftest import publish
+from tests.conftest import make_user
+from tests.jobs import REDIS_CACHES, need_redis
+
+
+def without_csrf(content: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
+
+
+@pytest.fixture
+def redis_db():
+    """Redis database 12 under a key prefix of this test alone (tests of other processes may share the database)."""
+    need_redis()
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings = {"default": {**REDIS_CACHES["default"], "KEY_PREFIX": prefix}}
+    with override_settings(CACHES=settings):
+        yield redis.Redis.from_url(REDIS_CACHES["default"]["LOCATION"]), prefix
+        caches["default"].delete_pattern("*")
+
+
+def test_public_pages_are_kept_in_redis_for_every_node(client, redis_db, graded_period, coordinator):
+    publish(graded_period, coordinator)
+    url = reverse("public:results-period", args=[2023])
+    first = client.get(url)
+    assert first.status_code == 200
+    redis_db, prefix = redis_db
+    keys = sorted(key.decode() for key in redis_db.keys(f"{prefix}:*"))
+    assert len(keys) == 1 and keys[0].startswith(f"{prefix}:1:public:")
+    # Another node (here: the same one after its Redis connection is dropped) serves the stored page: a page built
+    # again would show the name changed behind the cache's back.
+    PublishedUnit.objects.update(unit_name="Đơn vị đổi tên")
+    caches["default"].close()
+    assert "Đơn vị đổi tên" not in client.get(url).content.decode()
+    assert without_csrf(client.get(url).content) == without_csrf(first.content)
+    caches["default"].delete_pattern("*")
+    assert "Đơn vị đổi tên" in client.get(url).content.decode()  # built again once Redis forgot it
+
+
+def test_password_reset_counters_are_shared_in_redis(client, redis_db, finance, settings):
+    settings.PASSWORD_RESET_PER_EMAIL_PER_HOUR = 2
+    make_user("canbo", (Role.UNIT_STAFF, finance), email="an@hanoi.example")
+    statuses = []
+    for _ in range(3):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(reverse("password_reset"), {"email": "an@hanoi.example"}, REMOTE_ADDR="203.0.113.9")
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 429]
+    redis_db, prefix = redis_db
+    counters = {key.decode().split(":")[4]: int(redis_db.get(key)) for key in redis_db.keys(f"{prefix}:*")}
+    assert counters == {"email": 3, "ip": 3}
