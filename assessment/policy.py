@@ -284,3 +284,12 @@ def assessment_scope(user, prefix: str = "") -> Q:
     if reads_submitted_assessments(access):
         allowed |= ~Q(**{f"{prefix}status": S.DRAFT})
     return allowed
+
+
+# -- reminders and who to chase (issue 13) -------------------------------------------------------------------
+
+
+def reads_chase_list(user) -> bool:
+    """Home Affairs follows, per period, where each unit stands and which reminders it was sent ("who to chase"),
+    and sets the reminder schedule."""
+    return user_access(user).is_coordinator

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import views
+from assessment import chase_views, views
 
 app_name = "assessment"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("assessments/<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("assessments/<int:pk>/improvement-plan.xlsx", views.improvement_plan, name="improvement-plan"),
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    # reminders (issue 13): Home Affairs' "who to chase"
+    path("chase/", chase_views.chase, name="chase"),
+    path("chase.xlsx", chase_views.chase_xlsx, name="chase-xlsx"),
 ]

@@ -19,6 +19,7 @@ from assessment.models.frameworks import (
     code_validator,
 )
 from assessment.models.periods import Period, PeriodBlock
+from assessment.models.reminders import ReminderSchedule, ReminderSend, ReminderWindow
 from assessment.models.results import (
     Adjustment,
     EarlierResult,
@@ -65,4 +66,8 @@ __all__ = [
     "Score",
     "code_validator",
     "evidence_path",
+    # reminders
+    "ReminderSchedule",
+    "ReminderSend",
+    "ReminderWindow",
 ]
