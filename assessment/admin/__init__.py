@@ -1,9 +1,6 @@
 """The admin of Home Affairs, the appraisers and the council: frameworks and periods, grading, rounds, audit."""
 
-from assessment.admin import (  # noqa: F401 - registers the admin pages
-    assessments,
-    frameworks,
-    reminders,  # noqa: F401, E402 - reminders (issue 13): schedule and sends
-    results,
-    scores,
-)
+from assessment.admin import assessments, frameworks, results, scores  # noqa: F401 - registers the admin pages
+
+# reminders (issue 13): the reminder schedule and the record of every reminder sent
+from assessment.admin import reminders as _reminders  # noqa: E402, F401
