@@ -106,6 +106,7 @@ SELECTORS = [
     "assessment.selectors.audit",
     "assessment.selectors.frameworks",
     "assessment.selectors.portal",
+    "assessment.selectors.reminders",  # reminders (issue 13)
     "assessment.selectors.results",
     "assessment.selectors.visibility",
 ]

@@ -155,6 +155,11 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.change_earlierresult",
                 "assessment.delete_earlierresult",
                 "assessment.view_publication",
+                # reminders (issue 13)
+                "assessment.view_reminderschedule",
+                "assessment.add_reminderschedule",
+                "assessment.change_reminderschedule",
+                "assessment.view_remindersend",
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
             ]
