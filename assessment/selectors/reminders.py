@@ -81,9 +81,9 @@ UNGRADED = Q(
 )
 
 
-def reminders_due(on: date) -> list[DueReminder]:
-    """Every reminder the schedule asks for on ``on``, with its recipients (those already sent included: the
-    service skips them by their key). Six queries, whatever the number of units."""
+def reminders_due(on: date, *, already_sent: frozenset | set = frozenset()) -> tuple[list[DueReminder], int]:
+    """The reminders the schedule asks for on ``on`` that are not in ``already_sent`` (their keys), with their
+    recipients, and how many were left out as already sent. At most seven queries, whatever the number of units."""
     default, by_period = reminder_schedules()
     due: list[DueReminder] = []
     for assessment in _candidate_assessments(on):
@@ -125,12 +125,13 @@ def reminders_due(on: date) -> list[DueReminder]:
                         pending=row["pending"],
                     )
                 )
-    _add_recipients(due)
-    progress = assessments_progress(r.assessment.pk for r in due if r.assessment is not None) if due else {}
-    for reminder in due:
+    fresh = [reminder for reminder in due if reminder.key not in already_sent]
+    _add_recipients(fresh)
+    progress = assessments_progress(r.assessment.pk for r in fresh if r.assessment is not None) if fresh else {}
+    for reminder in fresh:
         if reminder.assessment is not None:
             reminder.progress = progress.get(reminder.assessment.pk)
-    return due
+    return fresh, len(due) - len(fresh)
 
 
 def _add_recipients(due: list[DueReminder]) -> None:

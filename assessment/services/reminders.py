@@ -119,11 +119,9 @@ def reminders_send(*, today: date, actor=None, dry_run: bool = False) -> Reminde
     A fixed number of queries whatever the number of units."""
     summary = ReminderSummary(on=today, dry_run=dry_run)
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        sent = reminders_sent_keys(today)
-        for reminder in reminders_due(today):
-            if reminder.key in sent:
-                summary.already_sent += 1
-            elif not reminder.recipients:
+        due, summary.already_sent = reminders_due(today, already_sent=reminders_sent_keys(today))
+        for reminder in due:
+            if not reminder.recipients:
                 summary.nobody_to_send_to.append(reminder)
             else:
                 summary.sent.append(reminder)
