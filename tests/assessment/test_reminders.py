@@ -168,14 +168,16 @@ def test_the_e_mails_say_what_is_due_with_a_link(cycle, django_capture_on_commit
         "Đã nhập 0/3 tiêu chí. Lãnh đạo đơn vị ký và gửi hồ sơ.\n\n"
         f"https://cchc.hanoi.gov.vn/assessments/{finance.pk}/\n"
     )
-    agency = agency_unit(AGENCY_A)
-    assert by_subject["[CCHC] Nhắc việc: thẩm định kỳ Chỉ số CCHC năm 2025 hạn 20/02/2026 (còn 1 ngày)"] in {
-        "Sở Nội vụ còn 2 tiêu chí chờ chấm điểm vòng 1 trong kỳ Chỉ số CCHC năm 2025. Hạn thẩm định là ngày "
-        "20/02/2026 (còn 1 ngày).\n\nChấm điểm: https://cchc.hanoi.gov.vn/admin/assessment/score/"
-        f"?assessment__period__id__exact={period.pk}&agency__id__exact={agency.pk}&state=ungraded\n",
-        "Sở Tư pháp còn 1 tiêu chí chờ chấm điểm vòng 1 trong kỳ Chỉ số CCHC năm 2025. Hạn thẩm định là ngày "
-        "20/02/2026 (còn 1 ngày).\n\nChấm điểm: https://cchc.hanoi.gov.vn/admin/assessment/score/"
-        f"?assessment__period__id__exact={period.pk}&agency__id__exact={agency_unit(AGENCY_B).pk}&state=ungraded\n",
+    appraisal = "[CCHC] Nhắc việc: thẩm định kỳ Chỉ số CCHC năm 2025 hạn 20/02/2026 (còn 1 ngày)"
+    to_agencies = {message.to[0]: message.body for message in mail.outbox if message.subject == appraisal}
+    queue = f"https://cchc.hanoi.gov.vn/admin/assessment/score/?assessment__period__id__exact={period.pk}"
+    assert to_agencies == {
+        "thamdinh@snv.hanoi.gov.vn": "Sở Nội vụ còn 2 tiêu chí chờ chấm điểm vòng 1 trong kỳ Chỉ số CCHC năm 2025. "
+        "Hạn thẩm định là ngày 20/02/2026 (còn 1 ngày).\n\n"
+        f"Chấm điểm: {queue}&agency__id__exact={agency_unit(AGENCY_A).pk}&state=ungraded\n",
+        "thamdinh@stp.hanoi.gov.vn": "Sở Tư pháp còn 1 tiêu chí chờ chấm điểm vòng 1 trong kỳ Chỉ số CCHC năm 2025. "
+        "Hạn thẩm định là ngày 20/02/2026 (còn 1 ngày).\n\n"
+        f"Chấm điểm: {queue}&agency__id__exact={agency_unit(AGENCY_B).pk}&state=ungraded\n",
     }
 
 
