@@ -197,7 +197,11 @@ def chase_rows(period: Period, *, block_id: int | None = None, status: str | Non
     """The units of ``period`` by state (the workflow's order), then block and name, with their last activity,
     completion, missing required evidence and reminders sent: three queries whatever the number of units."""
     last_event = AssessmentEvent.objects.filter(assessment=OuterRef("pk")).order_by("-at").values("at")[:1]
-    last_edit = Score.objects.filter(assessment=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    last_edit = (
+        Score.objects.filter(assessment=OuterRef("pk"), updated_at__isnull=False)
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
     assessments = (
         Assessment.objects.filter(period=period)
         .select_related("unit__block")

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from assessment.models import ReminderSchedule, ReminderSend
+from assessment.models import ReminderSend
 from tests.factories import UnitFactory
 
-from .test_reminders import make_period
+from .test_reminders import default_schedule, make_period  # noqa: F401 - fixture
 
 SCHEDULES = reverse("admin:assessment_reminderschedule_changelist")
 SENDS = reverse("admin:assessment_remindersend_changelist")
@@ -39,8 +39,8 @@ def test_only_home_affairs_opens_the_reminder_pages(client, sent, request, who, 
     assert client.get(url).status_code == status
 
 
-def test_home_affairs_edits_the_default_schedule(client, coordinator, db):
-    schedule = ReminderSchedule.objects.get(period__isnull=True)
+def test_home_affairs_edits_the_default_schedule(client, coordinator, default_schedule):  # noqa: F811
+    schedule = default_schedule
     client.force_login(coordinator)
     url = reverse("admin:assessment_reminderschedule_change", args=[schedule.pk])
     response = client.post(url, {"days_before": "10, 5, 2", "overdue_days": "2", "enabled": "on", "period": ""})
@@ -50,8 +50,12 @@ def test_home_affairs_edits_the_default_schedule(client, coordinator, db):
     assert schedule.history.latest().history_user == coordinator
 
 
-def test_a_bad_schedule_is_refused_in_vietnamese_and_nothing_changes(client, coordinator, db):
-    schedule = ReminderSchedule.objects.get(period__isnull=True)
+def test_a_bad_schedule_is_refused_in_vietnamese_and_nothing_changes(
+    client,
+    coordinator,
+    default_schedule,  # noqa: F811
+):
+    schedule = default_schedule
     client.force_login(coordinator)
     url = reverse("admin:assessment_reminderschedule_change", args=[schedule.pk])
     response = client.post(url, {"days_before": "mười bốn", "overdue_days": "31", "enabled": "on", "period": ""})
