@@ -13,6 +13,7 @@ from assessment.models import (
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
+    Evidence,
     Method,
     Period,
     ReminderSchedule,
@@ -195,17 +196,21 @@ def chase_periods():
 
 def chase_rows(period: Period, *, block_id: int | None = None, status: str | None = None) -> list[ChaseRow]:
     """The units of ``period`` by state (the workflow's order), then block and name, with their last activity,
-    completion, missing required evidence and reminders sent: three queries whatever the number of units."""
+    completion, missing required evidence and reminders sent (the last activity: a change of state, a score
+    written, evidence attached): three queries whatever the number of units."""
     last_event = AssessmentEvent.objects.filter(assessment=OuterRef("pk")).order_by("-at").values("at")[:1]
     last_edit = (
         Score.objects.filter(assessment=OuterRef("pk"), updated_at__isnull=False)
         .order_by("-updated_at")
         .values("updated_at")[:1]
     )
+    last_evidence = (
+        Evidence.objects.filter(score__assessment=OuterRef("pk")).order_by("-added_at").values("added_at")[:1]
+    )
     assessments = (
         Assessment.objects.filter(period=period)
         .select_related("unit__block")
-        .annotate(last_event=Subquery(last_event), last_edit=Subquery(last_edit))
+        .annotate(last_event=Subquery(last_event), last_edit=Subquery(last_edit), last_evidence=Subquery(last_evidence))
         .order_by("unit__block__order", vi_order("unit__name").asc())
     )
     if block_id:
@@ -226,7 +231,11 @@ def chase_rows(period: Period, *, block_id: int | None = None, status: str | Non
     }
     rows = []
     for assessment in assessments:
-        moments = [moment for moment in (assessment.last_event, assessment.last_edit) if moment is not None]
+        moments = [
+            moment
+            for moment in (assessment.last_event, assessment.last_edit, assessment.last_evidence)
+            if moment is not None
+        ]
         sent = sends.get(assessment.unit_id, {})
         rows.append(
             ChaseRow(

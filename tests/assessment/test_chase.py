@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Unit
-from assessment.models import Assessment, AssessmentEvent, AssessmentStatus, ReminderSend, Score
+from assessment.models import Assessment, AssessmentEvent, AssessmentStatus, Evidence, ReminderSend, Score
 from tests.conftest import make_user
-from tests.factories import ActiveFrameworkFactory, AssessmentFactory, BlockFactory, UnitFactory
+from tests.factories import ActiveFrameworkFactory, AssessmentFactory, BlockFactory, EvidenceFactory, UnitFactory
 from tests.spreadsheets import HYPERLINK, xlsx_rows
 
 from .test_reminders import _units_with_people, make_period
@@ -25,9 +25,9 @@ def moment(day, hour=9, minute=0):
 
 
 @pytest.fixture
-def chase_period(db):
+def chase_period(db, private_storage):
     """Four units of 2025: Sở Tài chính a draft with one leaf answered and two reminders; Sở Xây dựng submitted;
-    Sở Y tế returned; Quận Ba Đình (another block) a draft untouched."""
+    Sở Y tế returned, with evidence attached on 22/1; Quận Ba Đình (another block) a draft untouched."""
     framework = ActiveFrameworkFactory()
     districts_framework = ActiveFrameworkFactory(
         block=BlockFactory(code="districts", name="Khối quận, huyện, thị xã", order=2)
@@ -48,6 +48,8 @@ def chase_period(db):
     )
     for code, status in [("so-xay-dung", S.SUBMITTED), ("so-y-te", S.RETURNED)]:
         Assessment.objects.filter(pk=assessments[code].pk).update(status=status)
+    evidence = EvidenceFactory(score=Score.objects.get(assessment=assessments["so-y-te"], criterion__code="1.2"))
+    Evidence.objects.filter(pk=evidence.pk).update(added_at=moment(22, 8, 45))
     actor = make_user("nguoi-gui", full_name="Đỗ Quang Huy")
     AssessmentEvent.objects.create(
         assessment=assessments["so-xay-dung"], from_status=S.DRAFT, to_status=S.SUBMITTED, actor=actor
@@ -86,7 +88,7 @@ ALL_ROWS = [
     ("Sở Tài chính", "Nháp", "20/01/2026 15:30", "1/3", 1, 2, date(2026, 1, 24)),
     ("Quận Ba Đình", "Nháp", None, "0/3", 1, 0, None),
     ("Sở Xây dựng", "Đã gửi", "25/01/2026 10:05", "0/3", 1, 0, None),
-    ("Sở Y tế", "Trả lại để giải trình", None, "0/3", 1, 0, None),
+    ("Sở Y tế", "Trả lại để giải trình", "22/01/2026 08:45", "0/3", 1, 0, None),
 ]
 
 
@@ -172,7 +174,7 @@ def test_the_export_holds_the_rows_as_shown(client, coordinator, chase_period):
         ["Sở Tài chính", "Khối Sở, ban, ngành", "Nháp", "20/01/2026 15:30", 1, 3, 1, 2, "24/01/2026"],
         ["Quận Ba Đình", "Khối quận, huyện, thị xã", "Nháp", None, 0, 3, 1, 0, None],
         ["Sở Xây dựng", "Khối Sở, ban, ngành", "Đã gửi", "25/01/2026 10:05", 0, 3, 1, 0, None],
-        [HYPERLINK, "Khối Sở, ban, ngành", "Trả lại để giải trình", None, 0, 3, 1, 0, None],
+        [HYPERLINK, "Khối Sở, ban, ngành", "Trả lại để giải trình", "22/01/2026 08:45", 0, 3, 1, 0, None],
     ]
 
 
