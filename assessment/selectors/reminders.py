@@ -102,13 +102,12 @@ def reminders_due(on: date, *, already_sent: frozenset | set = frozenset()) -> t
             due.append(DueReminder(window, period, assessment.unit, closes, offset, assessment=assessment))
 
     earliest, latest = on - timedelta(days=MAX_OVERDUE_DAYS), on + timedelta(days=MAX_DAYS_BEFORE)
-    waiting = (
+    waiting = list(
         Score.objects.filter(UNGRADED, assessment__period__appraisal_closes__range=(earliest, latest))
         .values("assessment__period_id", "agency_id")
         .annotate(pending=Count("id"))
         .order_by("assessment__period_id", "agency_id")
     )
-    waiting = list(waiting)
     if waiting:
         periods = Period.objects.in_bulk({row["assessment__period_id"] for row in waiting})
         agencies = Unit.objects.in_bulk({row["agency_id"] for row in waiting})
