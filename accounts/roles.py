@@ -44,6 +44,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_crud("adjustment", "view", "add", "change", "delete"),
             *_crud("earlierresult", "view", "add", "change", "delete"),
             *_crud("publication", "view"),
+            # reminders (issue 13): Home Affairs sets the schedule and reads every reminder sent
+            *_crud("reminderschedule", "view", "add", "change"),
+            *_crud("remindersend", "view"),
         ],
         # Lockouts after repeated failed sign-ins: seen and lifted (deleted) by Home Affairs.
         "axes": _crud("accessattempt", "view", "delete"),

@@ -393,3 +393,12 @@ def signed_report_refusal(user, assessment: Assessment) -> str | None:
     if assessment.status not in (S.DRAFT, S.SUBMITTED):
         return _("The digitally signed report is uploaded with the self-assessment, before the appraisal starts.")
     return None
+
+
+# -- reminders and who to chase (issue 13) -------------------------------------------------------------------
+
+
+def reads_chase_list(user) -> bool:
+    """Home Affairs follows, per period, where each unit stands and which reminders it was sent ("who to chase"),
+    and sets the reminder schedule."""
+    return user_access(user).is_coordinator

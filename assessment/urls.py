@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import insights_views, signature_views, views
+from assessment import chase_views, insights_views, signature_views, views
 
 app_name = "assessment"
 
@@ -37,4 +37,7 @@ urlpatterns = [
         signature_views.report_signature_upload_view,
         name="report-signature-upload",
     ),
+    # reminders (issue 13): Home Affairs' "who to chase"
+    path("chase/", chase_views.chase, name="chase"),
+    path("chase.xlsx", chase_views.chase_xlsx, name="chase-xlsx"),
 ]

@@ -108,6 +108,7 @@ SELECTORS = [
     "assessment.selectors.frameworks",
     "assessment.selectors.insights",
     "assessment.selectors.portal",
+    "assessment.selectors.reminders",  # reminders (issue 13)
     "assessment.selectors.results",
     "assessment.selectors.signatures",  # issue 15
     "assessment.selectors.visibility",

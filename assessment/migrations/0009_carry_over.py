@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_assessment_difficulties'),
+        ('assessment', '0008_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -23,6 +23,7 @@ from assessment.models.frameworks import (
 from assessment.models.jobs import EmailSend, EmailState, Job, JobState
 from assessment.models.periods import Period, PeriodBlock
 from assessment.models.plans import ImprovementItem, PlanStatus
+from assessment.models.reminders import ReminderSchedule, ReminderSend, ReminderWindow
 from assessment.models.results import (
     Adjustment,
     EarlierResult,
@@ -80,6 +81,10 @@ __all__ = [
     "EmailState",
     "Job",
     "JobState",
+    # reminders
+    "ReminderSchedule",
+    "ReminderSend",
+    "ReminderWindow",
 ]
 
 # -- digitally signed reports (issue 15) --

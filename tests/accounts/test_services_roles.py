@@ -157,6 +157,11 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.view_publication",
                 "assessment.view_emailsend",  # issue 14: the e-mails sent
                 "assessment.view_job",  # issue 14: the background jobs
+                # reminders (issue 13)
+                "assessment.view_reminderschedule",
+                "assessment.add_reminderschedule",
+                "assessment.change_reminderschedule",
+                "assessment.view_remindersend",
                 "axes.view_accessattempt",
                 "axes.delete_accessattempt",
             ]

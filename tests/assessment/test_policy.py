@@ -226,3 +226,21 @@ def test_an_appraiser_who_is_also_a_unit_member_reads_their_units_draft(
         assert list(Assessment.objects.filter(policy.assessment_scope(reader)).values_list("pk", flat=True)) == expected
         scores = Score.objects.filter(policy.assessment_scope(reader, "assessment__"))
         assert set(scores.values_list("assessment_id", flat=True)) == set(expected)
+
+
+# -- reminders and who to chase (issue 13) -------------------------------------------------------------------
+
+
+def test_only_home_affairs_follows_who_to_chase(
+    coordinator, superuser, appraiser, council_member, unit_staff, unit_head
+):
+    readers = {
+        "coordinator": coordinator,
+        "superuser": superuser,
+        "appraiser": appraiser,
+        "council": council_member,
+        "unit_staff": unit_staff,
+        "unit_head": unit_head,
+        "anonymous": AnonymousUser(),
+    }
+    assert {name for name, user in readers.items() if policy.reads_chase_list(user)} == {"coordinator", "superuser"}
