@@ -188,6 +188,9 @@ class GovernanceAction(models.TextChoices):
     ADJUSTMENT_DELETE = "adjustment_delete", _("Bonus or penalty removed")
     ROLE_GRANT = "role_grant", _("Role granted")
     ROLE_REVOKE = "role_revoke", _("Role revoked")
+    # people: onboarding in bulk and people who leave
+    PERSON_ADD = "person_add", _("Person added")
+    PERSON_DEACTIVATE = "person_deactivate", _("Person deactivated")
 
 
 class GovernanceEvent(models.Model):

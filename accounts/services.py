@@ -90,3 +90,75 @@ def membership_revoke(*, user: User, role: Role | str, actor: User | None) -> No
         label=_user_label(user),
         changes=_role_changes(role, membership.unit),
     )
+
+
+# --- people: onboarding in bulk, invitations to set a password, people who leave ---
+
+
+@transaction.atomic
+def person_create(*, username: str, full_name: str, email: str, phone: str = "", actor: User | None) -> User:
+    """Create a person with no password (set_unusable_password); once saved, they get an e-mail with a one-time
+    link to choose it. Logged with who added them."""
+    from django.db.transaction import on_commit
+
+    user = User(username=username, full_name=full_name, email=email, phone=phone, is_active=True)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.PERSON_ADD,
+        obj=user,
+        label=_user_label(user),
+        changes={"username": username, "email": email, "phone": phone},
+    )
+    # Only a committed person is invited: a dry run or a refused import sends nothing.
+    on_commit(lambda: invitation_send(user=user))
+    return user
+
+
+def invitation_send(*, user: User) -> None:
+    """E-mail ``user`` a one-time link to choose their password (Django's token: void once a password is set)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from cchc.site import site_url
+
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_url": site_url(),
+        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+        body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def person_deactivate(*, user: User, actor: User | None, reason: str = "") -> bool:
+    """A person who leaves can no longer sign in; the account, its roles and its history stay (never deleted).
+
+    Returns False when the person was already inactive (nothing logged)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return False
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    user.is_active = False
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.PERSON_DEACTIVATE,
+        obj=locked,
+        label=_user_label(locked),
+        changes={"is_active": [True, False]},
+        reason=reason,
+    )
+    return True
