@@ -82,6 +82,9 @@ def vietnamese_phone(value: str) -> str:
     return digits
 
 
+PREVIEW_FIELDS = ("username", "full_name", "email", "phone", "unit", "role", "agency", "active")
+
+
 @dataclass
 class _Person:
     """What the file says of one person, from the first row naming them."""
@@ -102,14 +105,14 @@ class PersonResource(TableResource):
     left. Every role goes through ``membership_grant`` (logged); any problem and nothing is saved.
     """
 
-    username = Field(column_name="Tên đăng nhập")
-    full_name = Field(column_name="Họ và tên")
-    email = Field(column_name="Thư điện tử")
-    phone = Field(column_name="Điện thoại")
-    unit = Field(column_name="Đơn vị")
-    role = Field(column_name="Vai trò")
-    agency = Field(column_name="Cơ quan thẩm định")
-    active = Field(column_name="Đang làm việc")
+    username = Field(attribute="preview_username", column_name="Tên đăng nhập")
+    full_name = Field(attribute="preview_full_name", column_name="Họ và tên")
+    email = Field(attribute="preview_email", column_name="Thư điện tử")
+    phone = Field(attribute="preview_phone", column_name="Điện thoại")
+    unit = Field(attribute="preview_unit", column_name="Đơn vị")
+    role = Field(attribute="preview_role", column_name="Vai trò")
+    agency = Field(attribute="preview_agency", column_name="Cơ quan thẩm định")
+    active = Field(attribute="preview_active", column_name="Đang làm việc")
 
     required_fields = ("username", "role")
     EXTRA_HEADERS = {
@@ -123,11 +126,17 @@ class PersonResource(TableResource):
 
     class Meta:
         model = User
-        fields = ("username", "full_name", "email", "phone", "unit", "role", "agency", "active")
+        fields = PREVIEW_FIELDS
+        import_order = PREVIEW_FIELDS
         import_id_fields = ()
         skip_unchanged = False
         use_transactions = True
         clean_model_instances = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # The file's order, not the model's: problems of a row are listed column by column.
+        self.fields = {name: self.fields[name] for name in PREVIEW_FIELDS}
 
     def header_aliases(self) -> dict[str, str]:
         aliases = super().header_aliases()
@@ -196,7 +205,8 @@ class PersonResource(TableResource):
         elif username:
             self._membership(instance, row, username, line, refuse)
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError({self.fields[name].attribute: messages for name, messages in errors.items()})
+        self._show(instance, username, instance._plan)
 
     def _deactivation(self, instance, username, line, refuse):
         earlier = self._people.get(username)
@@ -367,48 +377,20 @@ class PersonResource(TableResource):
         instance.pk = person.user.pk
         membership_grant(user=person.user, role=role, unit=unit, actor=self.user)
 
-    # -- what the preview shows of a row ----------------------------------------------------------------
+    # -- what the preview shows of a row: the fields read these attributes ----------------------------------
 
-    def _plan(self, user):
-        return getattr(user, "_plan", None)
-
-    def dehydrate_username(self, user):
-        return user.username
-
-    def dehydrate_full_name(self, user):
-        plan = self._plan(user)
-        return plan[1].full_name if plan and plan[0] == "grant" else ""
-
-    def dehydrate_email(self, user):
-        plan = self._plan(user)
-        return plan[1].email if plan and plan[0] == "grant" else ""
-
-    def dehydrate_phone(self, user):
-        plan = self._plan(user)
-        return plan[1].phone if plan and plan[0] == "grant" else ""
-
-    def dehydrate_role(self, user):
-        plan = self._plan(user)
-        return str(Role(plan[2]).label) if plan and plan[0] == "grant" and plan[2] else ""
-
-    def dehydrate_unit(self, user):
-        plan = self._plan(user)
-        return (
-            plan[3].name
-            if plan and plan[0] == "grant" and plan[3] is not None and role_place(plan[2]) == "unit"
-            else ""
-        )
-
-    def dehydrate_agency(self, user):
-        plan = self._plan(user)
-        return (
-            plan[3].name
-            if plan and plan[0] == "grant" and plan[3] is not None and role_place(plan[2]) == "agency"
-            else ""
-        )
-
-    def dehydrate_active(self, user):
-        plan = self._plan(user)
-        if plan is None:
-            return ""
-        return "không" if plan[0] == "deactivate" else "có"
+    @staticmethod
+    def _show(instance, username, plan):
+        values = dict.fromkeys(PREVIEW_FIELDS, "")
+        values["username"] = username
+        if plan[0] == "deactivate":
+            values["active"] = "không"
+        else:
+            _kind, person, role, unit = plan
+            values.update(full_name=person.full_name, email=person.email, phone=person.phone, active="có")
+            if role:
+                values["role"] = str(Role(role).label)
+                if unit is not None:
+                    values[role_place(role)] = unit.name
+        for name, value in values.items():
+            setattr(instance, f"preview_{name}", value)

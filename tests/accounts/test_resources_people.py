@@ -232,7 +232,8 @@ def test_a_dry_run_saves_nothing_and_sends_nothing(units, django_capture_on_comm
                 "Dòng 2: Tên đăng nhập: “an b” không phải tên đăng nhập hợp lệ: chỉ gồm chữ, số và @ . + - _, "
                 "tối đa 150 ký tự.",
                 "Dòng 2: Họ và tên: họ và tên đang để trống.",
-                "Dòng 2: Thư điện tử: thư điện tử đang để trống: người dùng nhận liên kết đặt mật khẩu qua địa chỉ này.",
+                "Dòng 2: Thư điện tử: thư điện tử đang để trống: "
+                "người dùng nhận liên kết đặt mật khẩu qua địa chỉ này.",
             ],
             id="bad-username-no-name-no-email",
         ),
