@@ -95,7 +95,7 @@ class _Person:
     phone: str
     roles: dict = dc_field(default_factory=dict)  # role → line
     unit_line: int | None = None  # the row giving their unit role (staff or head: one unit only)
-    user: User | None = None  # once saved
+    grants: list = dc_field(default_factory=list)  # (role, unit) of its valid rows
 
 
 class PersonResource(TableResource):
@@ -166,8 +166,8 @@ class PersonResource(TableResource):
     def get_or_init_instance(self, instance_loader, row):
         username = self._cell(row, "username")
         person = self._people.get(username)
-        if person is not None and person.user is not None:
-            return User(pk=person.user.pk, username=username), False
+        if person is not None:
+            return User(username=username), False  # another role of a person of this file
         if username in self._known_usernames:
             return User.objects.get(username=username), False
         return User(username=username), True
@@ -360,22 +360,34 @@ class PersonResource(TableResource):
         return unit
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        from accounts.services import membership_grant, person_create, person_deactivate
+        """A leaver is deactivated at once; new people are created together once every row is read."""
+        from accounts.services import person_deactivate
 
         if instance._plan[0] == "deactivate":
             person_deactivate(user=instance, actor=self.user)
             return
         _kind, person, role, unit = instance._plan
-        if person.user is None:
-            person.user = person_create(
-                username=instance.username,
+        person.grants.append((role, unit))
+
+    def after_import(self, dataset, result, **kwargs):
+        from accounts.services import PersonInput, people_create
+
+        super().after_import(dataset, result, **kwargs)
+        if result.has_errors() or result.has_validation_errors():
+            return
+        people = [
+            PersonInput(
+                username=username,
                 full_name=person.full_name,
                 email=person.email,
                 phone=person.phone,
-                actor=self.user,
+                roles=tuple(person.grants),
             )
-        instance.pk = person.user.pk
-        membership_grant(user=person.user, role=role, unit=unit, actor=self.user)
+            for username, person in self._people.items()
+            if person.grants
+        ]
+        if people:
+            people_create(people=people, actor=self.user)
 
     # -- what the preview shows of a row: the fields read these attributes ----------------------------------
 

@@ -1,5 +1,7 @@
 """Every write on users, roles and units goes through here."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -95,26 +97,99 @@ def membership_revoke(*, user: User, role: Role | str, actor: User | None) -> No
 # --- people: onboarding in bulk, invitations to set a password, people who leave ---
 
 
-@transaction.atomic
-def person_create(*, username: str, full_name: str, email: str, phone: str = "", actor: User | None) -> User:
-    """Create a person with no password (set_unusable_password); once saved, they get an e-mail with a one-time
-    link to choose it. Logged with who added them."""
-    from django.db.transaction import on_commit
+@dataclass(frozen=True)
+class PersonInput:
+    """A new person and the roles they start with (role, unit or agency or None), as checked by the import."""
 
-    user = User(username=username, full_name=full_name, email=email, phone=phone, is_active=True)
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    governance_event_record(
-        actor=actor,
-        action=GovernanceAction.PERSON_ADD,
-        obj=user,
-        label=_user_label(user),
-        changes={"username": username, "email": email, "phone": phone},
-    )
-    # Only a committed person is invited: a dry run or a refused import sends nothing.
-    on_commit(lambda: invitation_send(user=user))
-    return user
+    username: str
+    full_name: str
+    email: str
+    phone: str = ""
+    roles: tuple = ()
+
+
+@transaction.atomic
+def people_create(*, people: list[PersonInput], actor: User | None) -> list[User]:
+    """Create people with no password (set_unusable_password) and their roles, in a few set-based writes; each
+    person and each role is logged with who added them, and once committed each person is e-mailed a one-time link
+    to choose their password.
+
+    The same rules as ``membership_grant`` hold: each membership is cleaned (an appraiser's unit is an appraising
+    agency) and the database constraints (one unit per unit member, unit matches role) refuse the rest; admin roles
+    give staff status and their group."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.audit import LABEL_LENGTH
+    from accounts.models import GovernanceEvent
+
+    groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_GROUPS.values())}
+    users, memberships = [], []
+    for person in people:
+        roles = {role for role, _unit in person.roles}
+        user = User(
+            username=person.username,
+            full_name=person.full_name,
+            email=person.email,
+            phone=person.phone,
+            is_active=True,
+            is_staff=enters_admin(User(), roles & ADMIN_ROLES),
+        )
+        user.set_unusable_password()
+        user.clean_fields()
+        users.append(user)
+    User.objects.bulk_create(users)
+    users = list(User.objects.filter(username__in=[person.username for person in people]).order_by("pk"))
+    by_name = {user.username: user for user in users}
+    group_links = []
+    for person in people:
+        user = by_name[person.username]
+        for role, unit in person.roles:
+            membership = Membership(user=user, role=role, unit=unit)
+            membership.clean_fields()
+            membership.clean()
+            memberships.append(membership)
+            if role in ROLE_GROUPS and ROLE_GROUPS[role] in groups:
+                group_links.append(User.groups.through(user_id=user.pk, group_id=groups[ROLE_GROUPS[role]].pk))
+    Membership.objects.bulk_create(memberships)
+    User.groups.through.objects.bulk_create(group_links)
+    content_type = ContentType.objects.get_for_model(User)
+    actor = actor if actor is not None and actor.pk else None
+    events = []
+    for user in users:
+        label = _user_label(user)[:LABEL_LENGTH]
+        events.append(
+            GovernanceEvent(
+                actor=actor,
+                action=GovernanceAction.PERSON_ADD,
+                content_type=content_type,
+                object_id=user.pk,
+                label=label,
+                changes={"username": user.username, "email": user.email, "phone": user.phone},
+            )
+        )
+    for membership in memberships:
+        events.append(
+            GovernanceEvent(
+                actor=actor,
+                action=GovernanceAction.ROLE_GRANT,
+                content_type=content_type,
+                object_id=membership.user.pk,
+                label=_user_label(membership.user)[:LABEL_LENGTH],
+                changes=_role_changes(membership.role, membership.unit),
+            )
+        )
+    GovernanceEvent.objects.bulk_create(events)
+    # Only committed people are invited: a dry run or a refused import sends nothing.
+    transaction.on_commit(lambda: [invitation_send(user=user) for user in users])
+    return [by_name[person.username] for person in people]
+
+
+def person_create(
+    *, username: str, full_name: str, email: str, phone: str = "", roles: tuple = (), actor: User | None
+) -> User:
+    """One new person (see ``people_create``)."""
+    person = PersonInput(username=username, full_name=full_name, email=email, phone=phone, roles=tuple(roles))
+    return people_create(people=[person], actor=actor)[0]
 
 
 def invitation_send(*, user: User) -> None:

@@ -75,6 +75,10 @@ def test_the_sample_file_creates_people_with_their_roles_and_invites_them(
         True,
         False,
     )
+    assert list(User.objects.get(username="nv.thamdinh").groups.values_list("name", flat=True)) == ["Thẩm định viên"]
+    assert list(User.objects.get(username="hd.thanhvien").groups.values_list("name", flat=True)) == [
+        "Thành viên Hội đồng thẩm định"
+    ]
     events = GovernanceEvent.objects.exclude(object_id=coordinator.pk)
     assert (
         sorted(events.values_list("action", flat=True))
