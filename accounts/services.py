@@ -180,7 +180,7 @@ def people_create(*, people: list[PersonInput], actor: User | None) -> list[User
         )
     GovernanceEvent.objects.bulk_create(events)
     # Only committed people are invited: a dry run or a refused import sends nothing.
-    transaction.on_commit(lambda: [invitation_send(user=user) for user in users])
+    transaction.on_commit(lambda: invitations_send(users=users))
     return [by_name[person.username] for person in people]
 
 
@@ -194,9 +194,19 @@ def person_create(
 
 def invitation_send(*, user: User) -> None:
     """E-mail ``user`` a one-time link to choose their password (Django's token: void once a password is set)."""
+    invitations_send(users=[user])
+
+
+def invitations_send(*, users: list[User]) -> int:
+    """E-mail each person their one-time link, over one mail connection; returns how many were sent.
+
+    A mail server that fails is logged, not raised: the people are already saved, and each of them can ask for a
+    new link from the page of an expired one or through "forgot password"."""
+    import logging
+
     from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMessage, get_connection
     from django.template.loader import render_to_string
     from django.utils import translation
     from django.utils.encoding import force_bytes
@@ -204,17 +214,25 @@ def invitation_send(*, user: User) -> None:
 
     from cchc.site import site_url
 
-    context = {
-        "user": user,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "site_url": site_url(),
-        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-    }
+    base = site_url()
+    messages = []
     with translation.override(settings.LANGUAGE_CODE):
-        subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
-        body = render_to_string("registration/invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+        for user in users:
+            context = {
+                "user": user,
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+                "site_url": base,
+                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            }
+            subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+            body = render_to_string("registration/invitation_email.txt", context)
+            messages.append(EmailMessage(subject, body, None, [user.email]))
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # noqa: BLE001 - any mail server failure; the people stay saved
+        logging.getLogger(__name__).exception("Invitations could not be sent to %s people", len(messages))
+        return 0
 
 
 @transaction.atomic

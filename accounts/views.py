@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import PasswordResetForm
 from accounts.policy import may_see_people
 from accounts.selectors import unit_people_rows
 from accounts.services import invitation_send
@@ -45,6 +46,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view: the same answer for any address; links to the site's address (cchc/site.py); throttled."""
 
     email_template_name = "registration/password_reset_email.txt"
+    form_class = PasswordResetForm  # people: invited people may ask too
 
     def get_extra_email_context(self):
         return {"site_url": site_url(self.request), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}

@@ -235,3 +235,37 @@ def test_the_people_page_takes_a_constant_number_of_queries(
         response = client.get(PEOPLE_URL)
     assert len(response.context["rows"]) == unit_count
     assert sum(row.lacks_head for row in response.context["rows"]) == unit_count // 2
+
+
+def test_an_invited_person_may_also_ask_forgot_password(client, finance, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    cache.clear()
+    person, _link = invite(django_capture_on_commit_callbacks, finance)
+    response = client.post(reverse("password_reset"), {"email": "MOI@hanoi.example"})
+    assert response.status_code == 302
+    assert [message.to for message in mail.outbox] == [["moi@hanoi.example"], ["moi@hanoi.example"]]
+    assert mail.outbox[1].subject == "[CCHC] Đặt mật khẩu mới"
+
+
+def test_a_mail_server_failure_keeps_the_people_and_is_logged(units_for_mail_failure, settings, caplog):
+    from accounts.services import invitations_send
+
+    settings.EMAIL_BACKEND = "tests.accounts.test_views_people.FailingBackend"
+    with caplog.at_level("ERROR", logger="accounts.services"):
+        assert invitations_send(users=[units_for_mail_failure]) == 0
+    assert "Invitations could not be sent to 1 people" in caplog.text
+    assert User.objects.filter(pk=units_for_mail_failure.pk).exists()
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("no mail server")
+
+
+@pytest.fixture
+def units_for_mail_failure(finance):
+    return make_user("moi", (Role.UNIT_STAFF, finance), full_name="Nguyễn Thị Mới", email="moi@hanoi.example")
