@@ -66,3 +66,29 @@ def test_home_affairs_imports_people_and_a_new_person_sets_a_password(page, scre
     # The link works once.
     page.goto(link)
     expect(page.get_by_role("heading", name="Liên kết này đã được dùng")).to_be_visible()
+
+
+def test_the_people_pages_have_no_serious_accessibility_violation(browser, live_server, transactional_db):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.services import person_create
+    from tests.e2e.test_accessibility import check
+
+    block = BlockFactory(code="departments", name="Khối Sở, ban, ngành", order=1)
+    finance = UnitFactory(code="so-tai-chinh", name="Sở Tài chính", block=block)
+    UnitFactory(code="so-y-te", name="Sở Y tế", block=block)
+    membership_grant(user=UserFactory(username="noivu", full_name="Trần Thị Hương"), role=Role.COORDINATOR, actor=None)
+    person = person_create(
+        username="moi",
+        full_name="Nguyễn Thị Mới",
+        email="moi@hanoi.example",
+        roles=((Role.UNIT_HEAD, finance),),
+        actor=None,
+    )
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    check(browser, live_server, {"invitation": f"/accounts/welcome/{uid}/{token}/"})
+    check(browser, live_server, {"invitation-expired": f"/accounts/welcome/{uid}/0-0/"})
+    check(browser, live_server, {"people": "/accounts/people/"}, "noivu")
