@@ -68,9 +68,12 @@ PHONE_PATTERN = re.compile(r"0(?:[35789]\d{8}|2\d{9})")
 def vietnamese_phone(value: str) -> str:
     """A Vietnamese phone number as ten (mobile) or eleven (landline, 02x) digits starting with 0.
 
-    Spaces, dots, dashes and brackets are dropped; +84 or 84 stands for the leading 0. Raises CellError."""
+    Spaces, dots, dashes and brackets are dropped; +84 or 84 stands for the leading 0, and a number Excel stored
+    without its leading 0 (912345678) gets it back. Raises CellError."""
     digits = re.sub(r"[\s.\-()]", "", value)
-    if digits.startswith("+84"):
+    if re.fullmatch(r"[35789]\d{8}|2\d{9}", digits):
+        digits = "0" + digits
+    elif digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
@@ -101,8 +104,9 @@ class _Person:
 class PersonResource(TableResource):
     """People and their roles, one row per role (a person on several rows holds several roles).
 
-    New people are created without a password and invited by e-mail; ``active`` = 0 deactivates someone who
-    left. Every role goes through ``membership_grant`` (logged); any problem and nothing is saved.
+        New people are created without a password and invited by e-mail; ``active`` = 0 deactivates someone who
+        left. The rows are checked one by one; then ``people_create`` writes the people and their roles together (the
+    checks of ``membership_grant``, each logged). Any problem and nothing is saved.
     """
 
     username = Field(attribute="preview_username", column_name="Tên đăng nhập")

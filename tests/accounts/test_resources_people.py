@@ -280,6 +280,8 @@ def test_deactivating_someone_unknown_is_refused(units):
         ("84912345678", "0912345678"),
         ("(024) 3825 1234", "02438251234"),
         ("0386 123 456", "0386123456"),
+        ("912345678", "0912345678"),
+        ("2438251234", "02438251234"),
     ],
 )
 def test_vietnamese_phone_numbers_are_read_as_digits(raw, digits):
