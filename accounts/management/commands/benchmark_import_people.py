@@ -1,5 +1,3 @@
-import csv
-import io
 import time
 
 from django.core import mail
@@ -71,14 +69,13 @@ class Command(BaseCommand):
             [Unit(code=f"bench-unit-{n}", name=f"Đơn vị thử {n}", block=block) for n in range(units)]
         )
         agency = Unit.objects.create(code="bench-agency", name="Cơ quan thử", block=block, is_appraising_agency=True)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["username", "full_name", "email", "phone", "unit", "role", "agency"])
+        # The file the benchmark reads (not a spreadsheet for people): plain values without commas or quotes.
+        lines = ["username,full_name,email,phone,unit,role,agency"]
         for n in range(people):
             unit = made[n % units]
             role = "unit_head" if n < units else "unit_staff"
             name = f"bench-{n}"
-            writer.writerow([name, f"Người thử {n}", f"{name}@hanoi.example", f"09{n:08d}", unit.code, role, ""])
+            lines.append(f"{name},Người thử {n},{name}@hanoi.example,09{n:08d},{unit.code},{role},")
             if n % 10 == 0:
-                writer.writerow([name, "", "", "", "", "appraiser", agency.code])
-        return out.getvalue().encode()
+                lines.append(f"{name},,,,,appraiser,{agency.code}")
+        return ("\n".join(lines) + "\n").encode()
