@@ -1,7 +1,7 @@
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
@@ -15,13 +15,14 @@ from django.db.models import Count, Q
 from django.utils.html import format_html
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import admin_lockouts  # noqa: F401 - registers the lockouts page
 from accounts.models import UNIT_MEMBER_ROLES, Block, GovernanceEvent, Membership, Unit, User
 from accounts.policy import manages_superusers
-from accounts.resources import UnitResource
+from accounts.resources import PersonResource, UnitResource
 from accounts.selectors import units_visible_to
-from accounts.services import membership_grant, membership_revoke, user_sync_access
+from accounts.services import membership_grant, membership_revoke, person_deactivate, user_sync_access
 from cchc.admin import TableImportExportAdmin
 from cchc.db import vi_order
 
@@ -76,7 +77,11 @@ class PasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TableImportExportAdmin, DjangoUserAdmin):
+    """People: created one by one or imported in bulk (import_people), deactivated when they leave, never deleted."""
+
+    resource_classes = [PersonResource]  # people: onboarding in bulk
+    actions = ["deactivate_people"]
     form = UserEditForm
     add_form = UserCreateForm
     change_password_form = PasswordChangeForm
@@ -142,6 +147,23 @@ class UserAdmin(DjangoUserAdmin):
         for membership in [*changed, *formset.new_objects]:
             granted = membership_grant(user=user, role=membership.role, unit=membership.unit, actor=request.user)
             membership.pk, membership.created_at = granted.pk, granted.created_at
+
+    # people: those who leave are deactivated, never deleted (their history stays); the import has no export.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return False
+
+    @admin.action(description=_("Deactivate the selected people (they left)"), permissions=["change"])
+    def deactivate_people(self, request, queryset):
+        count = sum(person_deactivate(user=user, actor=request.user) for user in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d person deactivated.", "%(count)d people deactivated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Membership)

@@ -1,4 +1,5 @@
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.template import loader
 
 from assessment.outbox import email_queue
@@ -13,8 +14,23 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
+# --- people: invited people who never chose a password may also ask for a link ---
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form also e-mails active people without a usable password: those invited by an import whose
+    invitation was lost or expired (Django leaves them out, for sites whose passwords live elsewhere)."""
+
+    def get_users(self, email):
+        from accounts.models import User
+
+        field = User.get_email_field_name()
+        people = User._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+        return (person for person in people if auth_forms._unicode_ci_compare(email, getattr(person, field)))
+
+
 # --- celery: the password-reset e-mail is recorded and sent by a background job, with retries (issue 14) ---
-class QueuedPasswordResetForm(PasswordResetForm):
+class QueuedPasswordResetForm(PasswordResetForm):  # people's form: invited people may ask too
     """Django's reset form, whose e-mail goes through the outbox; the record is confidential (it holds the link)."""
 
     def send_mail(

@@ -191,6 +191,9 @@ class GovernanceAction(models.TextChoices):
     COUNCIL_REVIEW_OPEN = "council_review_open", _("Council review opened")
     COUNCIL_ANSWER = "council_answer", _("Council member answered")
     COUNCIL_DECISION = "council_decision", _("Council decision recorded")
+    # people: onboarding in bulk and people who leave
+    PERSON_ADD = "person_add", _("Person added")
+    PERSON_DEACTIVATE = "person_deactivate", _("Person deactivated")
 
 
 class GovernanceEvent(models.Model):

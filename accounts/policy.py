@@ -29,3 +29,22 @@ def manages_superusers(user) -> bool:
 def enters_admin(user, admin_roles) -> bool:
     """Staff status (the admin's door): a superuser, or anyone holding one of the admin roles."""
     return user.is_superuser or bool(admin_roles)
+
+
+# --- people: onboarding in bulk ---
+
+
+def may_see_people(user) -> bool:
+    """Home Affairs (and superusers) see who holds each role in every unit, and which units lack a head or staff."""
+    return user_access(user).is_coordinator
+
+
+def role_place(role) -> str | None:
+    """Where a role belongs: "unit" (staff, head), "agency" (appraisers) or None (Home Affairs, the council)."""
+    from accounts.models import ROLES_WITH_UNIT, UNIT_MEMBER_ROLES
+
+    if role in UNIT_MEMBER_ROLES:
+        return "unit"
+    if role in ROLES_WITH_UNIT:
+        return "agency"
+    return None

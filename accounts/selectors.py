@@ -95,3 +95,59 @@ def user_unit_if_known(user) -> Unit | None:
     """The unit of ``user`` when this request has already read its roles, else None: logging costs no query."""
     cached = getattr(user, _CACHE_ATTR, None)
     return cached.unit if cached is not None else None
+
+
+# --- people: who holds each role in every unit ---
+
+
+@dataclass(frozen=True)
+class UnitPeople:
+    """One active unit with the active people holding each role in it (appraisers: in it as an agency)."""
+
+    unit: Unit
+    heads: list[User]
+    staff: list[User]
+    appraisers: list[User]
+
+    @property
+    def lacks_head(self) -> bool:
+        return not self.heads
+
+    @property
+    def lacks_staff(self) -> bool:
+        return not self.staff
+
+
+def unit_people_rows() -> list[UnitPeople]:
+    """Every active unit, by block then Vietnamese name, with its people per role: two queries whatever the size.
+
+    People who left (inactive) hold no place here, though their memberships stay for history."""
+    from django.db.models import Prefetch
+
+    from cchc.db import vi_order
+
+    memberships = (
+        Membership.objects.filter(user__is_active=True)
+        .select_related("user")
+        .order_by(vi_order("user__full_name").asc(), "user__username")
+    )
+    units = (
+        Unit.objects.filter(active=True)
+        .select_related("block")
+        .prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="active_memberships"))
+        .order_by("block__order", "block__code", vi_order("name").asc())
+    )
+    rows = []
+    for unit in units:
+        by_role: dict[str, list[User]] = {Role.UNIT_HEAD: [], Role.UNIT_STAFF: [], Role.APPRAISER: []}
+        for membership in unit.active_memberships:
+            by_role.setdefault(membership.role, []).append(membership.user)
+        rows.append(
+            UnitPeople(
+                unit=unit,
+                heads=by_role[Role.UNIT_HEAD],
+                staff=by_role[Role.UNIT_STAFF],
+                appraisers=by_role[Role.APPRAISER],
+            )
+        )
+    return rows

@@ -1,5 +1,7 @@
 """Every write on users, roles and units goes through here."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -90,3 +92,166 @@ def membership_revoke(*, user: User, role: Role | str, actor: User | None) -> No
         label=_user_label(user),
         changes=_role_changes(role, membership.unit),
     )
+
+
+# --- people: onboarding in bulk, invitations to set a password, people who leave ---
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A new person and the roles they start with (role, unit or agency or None), as checked by the import."""
+
+    username: str
+    full_name: str
+    email: str
+    phone: str = ""
+    roles: tuple = ()
+
+
+@transaction.atomic
+def people_create(*, people: list[PersonInput], actor: User | None) -> list[User]:
+    """Create people with no password (set_unusable_password) and their roles, in a few set-based writes; each
+    person and each role is logged with who added them, and once committed each person is e-mailed a one-time link
+    to choose their password.
+
+    The same rules as ``membership_grant`` hold: each membership is cleaned (an appraiser's unit is an appraising
+    agency) and the database constraints (one unit per unit member, unit matches role) refuse the rest; admin roles
+    give staff status and their group."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.audit import LABEL_LENGTH
+    from accounts.models import GovernanceEvent
+
+    groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_GROUPS.values())}
+    users, memberships = [], []
+    for person in people:
+        roles = {role for role, _unit in person.roles}
+        user = User(
+            username=person.username,
+            full_name=person.full_name,
+            email=person.email,
+            phone=person.phone,
+            is_active=True,
+            is_staff=enters_admin(User(), roles & ADMIN_ROLES),
+        )
+        user.set_unusable_password()
+        user.clean_fields()
+        users.append(user)
+    User.objects.bulk_create(users)
+    users = list(User.objects.filter(username__in=[person.username for person in people]).order_by("pk"))
+    by_name = {user.username: user for user in users}
+    group_links = []
+    for person in people:
+        user = by_name[person.username]
+        for role, unit in person.roles:
+            membership = Membership(user=user, role=role, unit=unit)
+            membership.clean_fields()
+            membership.clean()
+            memberships.append(membership)
+            if role in ROLE_GROUPS and ROLE_GROUPS[role] in groups:
+                group_links.append(User.groups.through(user_id=user.pk, group_id=groups[ROLE_GROUPS[role]].pk))
+    Membership.objects.bulk_create(memberships)
+    User.groups.through.objects.bulk_create(group_links)
+    content_type = ContentType.objects.get_for_model(User)
+    actor = actor if actor is not None and actor.pk else None
+    events = []
+    for user in users:
+        label = _user_label(user)[:LABEL_LENGTH]
+        events.append(
+            GovernanceEvent(
+                actor=actor,
+                action=GovernanceAction.PERSON_ADD,
+                content_type=content_type,
+                object_id=user.pk,
+                label=label,
+                changes={"username": user.username, "email": user.email, "phone": user.phone},
+            )
+        )
+    for membership in memberships:
+        events.append(
+            GovernanceEvent(
+                actor=actor,
+                action=GovernanceAction.ROLE_GRANT,
+                content_type=content_type,
+                object_id=membership.user.pk,
+                label=_user_label(membership.user)[:LABEL_LENGTH],
+                changes=_role_changes(membership.role, membership.unit),
+            )
+        )
+    GovernanceEvent.objects.bulk_create(events)
+    # Only committed people are invited: a dry run or a refused import sends nothing.
+    transaction.on_commit(lambda: invitations_send(users=users))
+    return [by_name[person.username] for person in people]
+
+
+def person_create(
+    *, username: str, full_name: str, email: str, phone: str = "", roles: tuple = (), actor: User | None
+) -> User:
+    """One new person (see ``people_create``)."""
+    person = PersonInput(username=username, full_name=full_name, email=email, phone=phone, roles=tuple(roles))
+    return people_create(people=[person], actor=actor)[0]
+
+
+def invitation_send(*, user: User) -> None:
+    """E-mail ``user`` a one-time link to choose their password (Django's token: void once a password is set)."""
+    invitations_send(users=[user])
+
+
+def invitations_send(*, users: list[User]) -> int:
+    """E-mail each person their one-time link, over one mail connection; returns how many were sent.
+
+    A mail server that fails is logged, not raised: the people are already saved, and each of them can ask for a
+    new link from the page of an expired one or through "forgot password"."""
+    import logging
+
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import EmailMessage, get_connection
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from cchc.site import site_url
+
+    base = site_url()
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in users:
+            context = {
+                "user": user,
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+                "site_url": base,
+                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            }
+            subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+            body = render_to_string("registration/invitation_email.txt", context)
+            messages.append(EmailMessage(subject, body, None, [user.email]))
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # noqa: BLE001 - any mail server failure; the people stay saved
+        logging.getLogger(__name__).exception("Invitations could not be sent to %s people", len(messages))
+        return 0
+
+
+@transaction.atomic
+def person_deactivate(*, user: User, actor: User | None, reason: str = "") -> bool:
+    """A person who leaves can no longer sign in; the account, its roles and its history stay (never deleted).
+
+    Returns False when the person was already inactive (nothing logged)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return False
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    user.is_active = False
+    governance_event_record(
+        actor=actor,
+        action=GovernanceAction.PERSON_DEACTIVATE,
+        obj=locked,
+        label=_user_label(locked),
+        changes={"is_active": [True, False]},
+        reason=reason,
+    )
+    return True

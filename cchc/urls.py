@@ -35,6 +35,14 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    # people: onboarding in bulk
+    path(
+        "accounts/welcome/<uidb64>/<token>/",
+        login_not_required(accounts_views.InvitationAcceptView.as_view()),
+        name="invitation_accept",
+    ),
+    path("accounts/welcome/<uidb64>/", login_not_required(accounts_views.invitation_renew), name="invitation_renew"),
+    path("accounts/people/", accounts_views.people_overview, name="people"),
 ]
 
 # --- celery: health checks for the load balancer (issue 14) ---

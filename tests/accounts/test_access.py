@@ -112,7 +112,7 @@ def test_unit_people_cannot_enter_the_admin(client, request, who):
         ("unit_head", ["nav-assessments", "nav-unit", "nav-results"], None),
         ("appraiser", ["nav-admin", "nav-results"], "Thẩm định"),
         ("council_member", ["nav-admin", "nav-results"], "Hội đồng"),
-        ("coordinator", ["nav-admin", "nav-units", "nav-users", "nav-results"], "Quản trị"),
+        ("coordinator", ["nav-admin", "nav-units", "nav-users", "nav-people", "nav-results"], "Quản trị"),
     ],
 )
 def test_each_role_sees_its_own_navigation(client, request, who, expected_nav, admin_label):
