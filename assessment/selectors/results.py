@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.models import Unit
 from assessment import scoring
 from assessment.models import (
     Adjustment,
@@ -83,13 +84,16 @@ def block_indices(block) -> list[Decimal]:
 def public_page_key(publication, page: str, language: str) -> str:
     """The cache key of a public page of ``publication``: the publication itself never changes, but its pages
     also show the other versions, the other years (changes against last year, a unit's trend) and imported
-    earlier results; so the key carries the newest publication and a fingerprint of the earlier results
-    (one query)."""
+    earlier results, and a unit's page lists the units it replaced; so the key carries the newest publication and
+    fingerprints of the earlier results and of the predecessor links (one query)."""
     quote = connection.ops.quote_name
     earlier, publications = EarlierResult._meta, Publication._meta
+    links = Unit.predecessors.through._meta
+    link = f"{quote('from_unit_id')} * 1000003 + {quote('to_unit_id')}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX({quote(publications.pk.column)}) FROM {quote(publications.db_table)}), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {quote(links.db_table)}), (SELECT SUM({link}) FROM {quote(links.db_table)}), "
             f"COUNT(*), MAX({quote(earlier.pk.column)}), SUM({quote(earlier.get_field('index_percent').column)}), "
             f"SUM({quote(earlier.get_field('rank').column)}) FROM {quote(earlier.db_table)}"
         )
