@@ -23,7 +23,7 @@ from accounts.resources import UnitResource
 from accounts.selectors import units_visible_to
 from accounts.services import membership_grant, membership_revoke, user_sync_access
 from assessment.formatting import percent
-from assessment.selectors.predecessors import unit_predecessors
+from assessment.selectors.results import unit_predecessors
 from cchc.admin import TableImportExportAdmin
 from cchc.db import vi_order
 

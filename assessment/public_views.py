@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 from assessment import charts
 from assessment.exports import FORMATS, file_name, publication_file
 from assessment.models import PublishedUnit
-from assessment.selectors.predecessors import unit_predecessors
 from assessment.selectors.results import (
     PAGE_SIZE,
     block_indices,
@@ -23,6 +22,7 @@ from assessment.selectors.results import (
     publication_for,
     publication_replacement,
     ranking_page,
+    unit_predecessors,
     unit_trend,
 )
 
