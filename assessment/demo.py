@@ -89,9 +89,9 @@ BLOCKS_OF_YEAR = {
 }
 # The calendar of each published year: (self-assessment opens, publication); the rest follows from these.
 PUBLISHED = {
-    2023: (date(2024, 1, 2), date(2024, 4, 5), "Quyết định minh họa 1234/QĐ-UBND"),
-    2024: (date(2025, 1, 2), date(2025, 4, 4), "Quyết định minh họa 1180/QĐ-UBND"),
-    2025: (date(2026, 1, 5), date(2026, 4, 3), "Quyết định minh họa 1402/QĐ-UBND"),
+    2023: (date(2024, 1, 2), date(2024, 4, 5), "1234/QĐ-UBND"),
+    2024: (date(2025, 1, 2), date(2025, 4, 4), "1180/QĐ-UBND"),
+    2025: (date(2026, 1, 5), date(2026, 4, 3), "1402/QĐ-UBND"),
 }
 ADJUSTMENTS = {
     2023: [
