@@ -12,7 +12,7 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,6 +23,8 @@ from accounts.policy import manages_superusers
 from accounts.resources import PersonResource, UnitResource
 from accounts.selectors import units_visible_to
 from accounts.services import membership_grant, membership_revoke, person_deactivate, user_sync_access
+from assessment.formatting import percent
+from assessment.selectors.results import unit_predecessors
 from cchc.admin import TableImportExportAdmin
 from cchc.db import vi_order
 
@@ -225,10 +227,63 @@ class UnitAdmin(TableImportExportAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["block"]
     autocomplete_fields = ["predecessors"]
-    fields = ["code", "name", "block", "active", "is_appraising_agency", "valid_from", "valid_to", "predecessors"]
+    fields = [
+        "code",
+        "name",
+        "block",
+        "active",
+        "is_appraising_agency",
+        "valid_from",
+        "valid_to",
+        "predecessors",
+        "formed_from",
+        "replaced_by",
+    ]
+    readonly_fields = ["formed_from", "replaced_by"]
 
     def get_queryset(self, request):
         return units_visible_to(request.user).order_by("block__order", vi_order("name").asc())
+
+    # -- predecessors shown honestly (issue 13): where the unit came from, with its predecessors' own results
+    @admin.display(description=_("formed from"))
+    def formed_from(self, obj):
+        predecessors = unit_predecessors(obj.pk) if obj.pk else []
+        if not predecessors:
+            return "—"
+        items = format_html_join(
+            "",
+            "<li>{}</li>",
+            (
+                (
+                    _("%(unit)s: %(index)s, rank %(rank)s in %(year)s (its own result)")
+                    % {
+                        "unit": item.name,
+                        "index": percent(item.index),
+                        "rank": f"{item.rank}/{item.units}" if item.rank and item.units else (item.rank or "—"),
+                        "year": item.year,
+                    }
+                    if item.year
+                    else _("%(unit)s: no published result") % {"unit": item.name},
+                )
+                for item in predecessors
+            ),
+        )
+        return format_html(
+            '<p data-testid="formed-from">{} ← {}</p><p class="help">{}</p><ul>{}</ul>',
+            obj.name,
+            ", ".join(item.name for item in predecessors),
+            _("Last published results of the units it replaced, for reference: theirs, not this unit's."),
+            items,
+        )
+
+    @admin.display(description=_("replaced by"))
+    def replaced_by(self, obj):
+        successors = (
+            list(obj.successors.order_by(vi_order("name").asc()).values_list("name", flat=True)) if obj.pk else []
+        )
+        if not successors:
+            return "—"
+        return format_html('<p data-testid="replaced-by">{} → {}</p>', obj.name, ", ".join(successors))
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("block").prefetch_related("predecessors")

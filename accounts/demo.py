@@ -1,4 +1,5 @@
-"""Demo data: Hanoi's blocks and the 52 units ranked in 2021, and one person per role.
+"""Demo data: Hanoi's blocks, the 52 units ranked in 2021 and, imported over them, Hanoi since 2025 (16 departments
+after the consolidation of 1/3/2025, 126 communes and wards from 1/7/2025, the ended units closed); one person per role.
 
 Idempotent: running it again changes nothing but the demo passwords, which it resets.
 """
@@ -21,6 +22,7 @@ from cchc.imports import import_table, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "units-hanoi-2021.csv"
+UNITS_2025_FILE = DATA_DIR / "units-hanoi-2025.csv"
 DEMO_PASSWORD = "cchc-demo-2024"
 
 BLOCKS = [
@@ -36,9 +38,12 @@ AGENCIES = [
     "so-ke-hoach-va-dau-tu",
     "so-thong-tin-va-truyen-thong",
     "van-phong-ubnd-thanh-pho",
+    "so-khoa-hoc-va-cong-nghe",  # from 2025, in place of Sở Thông tin và Truyền thông
 ]
-# Hanoi's districts ended on 1/7/2025, when 126 communes and wards began.
-DISTRICTS_END = date(2025, 6, 30)
+
+
+# The departments absorbed on 1/3/2025 and the districts of 30/6/2025 have ended: inactive in the demo.
+ENDED_BEFORE = date(2025, 7, 1)
 
 
 # The demo's authenticators have fixed, public keys (README): never use them outside the demo.
@@ -92,11 +97,12 @@ def demo_load() -> list[dict]:
     for code, name, order in BLOCKS:
         Block.objects.update_or_create(code=code, defaults={"name": name, "order": order})
 
-    outcome = import_table(UnitResource(), read_table(UNITS_FILE.read_bytes(), UNITS_FILE.name), commit=True)
-    if not outcome.ok:  # the shipped file is valid; this guards against editing it badly
-        raise ValueError("; ".join(str(problem) for problem in outcome.problems))
+    for path in (UNITS_FILE, UNITS_2025_FILE):  # 2025 over 2021: end dates and predecessors
+        outcome = import_table(UnitResource(), read_table(path.read_bytes(), path.name), commit=True)
+        if not outcome.ok:  # the shipped files are valid; this guards against editing them badly
+            raise ValueError("; ".join(str(problem) for problem in outcome.problems))
     Unit.objects.filter(code__in=AGENCIES).update(is_appraising_agency=True)
-    Unit.objects.filter(block__code="districts").update(active=False, valid_to=DISTRICTS_END)
+    Unit.objects.filter(valid_to__lt=ENDED_BEFORE).update(active=False)
 
     units = {unit.code: unit for unit in Unit.objects.filter(code__in={c for u in DEMO_USERS for _, c in u.roles if c})}
     logins = []

@@ -22,6 +22,7 @@ from assessment.selectors.results import (
     publication_for,
     publication_replacement,
     ranking_page,
+    unit_predecessors,
     unit_trend,
 )
 from assessment.selectors.signatures import publication_signature_cms, publication_signatures
@@ -97,6 +98,8 @@ def results_period(request, year):
                 raise Http404
             start = (number - 1) * PAGE_SIZE
             units = list(ranking_page(block, start, PAGE_SIZE))
+            # A block that did not exist the year before (the communes and wards in 2025) has nothing to compare.
+            new_block = previous.year is not None and block.block_id not in previous.blocks
             rows = []
             for unit in units:
                 before = previous.units.get(unit.unit_id)
@@ -119,6 +122,7 @@ def results_period(request, year):
                     "rows": rows,
                     "fields": block_fields,
                     "change": _change(block.average, previous.blocks.get(block.block_id)),
+                    "new_block": new_block,
                     "page": number,
                     "pages": range(1, pages + 1),
                     "first": start + 1,
@@ -166,6 +170,7 @@ def results_unit(request, year, unit_code):
             title=unit.unit_name,
         )
         trend = unit_trend(unit.unit_id)
+        predecessors = unit_predecessors(unit.unit_id, publication.period.year)
         replacement = publication_replacement(publication)
         return "public/results_unit_body.html", {
             "title": f"{unit.unit_name} · {publication.period.name}",
@@ -178,6 +183,7 @@ def results_unit(request, year, unit_code):
             "fields": [(item, block_averages.get(item.code)) for item in fields],
             "profile": profile,
             "trend": trend,
+            "predecessors": predecessors,
             "trend_chart": charts.ranking_bars(
                 [(str(year_), index) for year_, index, _rank in trend], title=unit.unit_name
             ),

@@ -5,10 +5,10 @@
 
 It creates a fresh PostgreSQL database (DROP/CREATE of --database-url's database, cchc_loadtest by default;
 PostgreSQL is started if it does not answer), migrates it, loads the demo, gives --users unit staff each their
-own (unit, field) of the open 2024 self-assessment, publishes 2023, collects the static files and starts
-gunicorn with production settings (DEBUG=0, persistent connections; HTTPS=0 because it is plain loopback) plus
-one minimal view (/-/ping/, tools/loadtest_urls.py). Then, each against that minimal view driven by the same
-client in the same run:
+own (unit, field) of the open 2026 self-assessment (the demo has published 2023–2025), collects the static
+files and starts gunicorn with production settings (DEBUG=0, persistent connections; HTTPS=0 because it is plain
+loopback) plus one minimal view (/-/ping/, tools/loadtest_urls.py). Then, each against that minimal view
+driven by the same client in the same run:
 
 (a) capacity: the users sign in once, then loop without pause: open their field page, save it (a changed note,
     with the page's CSRF token), and every third loop open the summary;
@@ -97,16 +97,14 @@ def fresh_database(url: str) -> None:
 
 PREPARE = """
 import json
-from datetime import date
 from django.contrib.auth.hashers import make_password
 from accounts.models import Membership, Role, User
-from assessment.models import Assessment, Criterion, Period, PublishedUnit
-from assessment.services.results import period_publish
+from assessment.models import Assessment, Criterion, PublishedUnit
 
 users = int({users})
 password = make_password({password!r})  # one hash for all: the sign-ins still check it at full cost
 pairs = []
-for assessment in Assessment.objects.filter(period__year=2024).select_related("unit").order_by("unit__code"):
+for assessment in Assessment.objects.filter(period__year=2026).select_related("unit").order_by("unit__code"):
     fields = sorted(set(Criterion.objects.filter(framework=assessment.framework_id, method="appraisal")
                         .values_list("field_code", flat=True)), key=lambda code: int(code))
     pairs.extend((assessment, code) for code in fields)
@@ -122,8 +120,6 @@ Membership.objects.bulk_create(
     Membership(user=person, role=Role.UNIT_STAFF, unit=assessment.unit)
     for person, (assessment, _code) in zip(people, pairs)
 )
-period_publish(period=Period.objects.get(year=2023), actor=User.objects.get(username="noivu"),
-               decision_number="1/QĐ-THUTAI", decision_date=date.today())
 units = list(PublishedUnit.objects.filter(publication__period__year=2023).values_list("unit_code", flat=True))
 chosen = [[person.username, assessment.pk, code] for person, (assessment, code) in zip(people, pairs)]
 print(json.dumps({{"users": chosen, "units": units}}))
@@ -420,7 +416,7 @@ def main():
         env = server_env(args, port, Path(scratch))
         started = time.perf_counter()
         prepared = prepare(args, env)
-        print(f"fresh database, demo, {args.users} unit staff, 2023 published: {time.perf_counter() - started:.0f} s")
+        print(f"fresh database, demo, {args.users} unit staff: {time.perf_counter() - started:.0f} s")
         server = start_server(args, env, port)
         try:
             print(f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}, production settings", flush=True)

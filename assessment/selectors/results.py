@@ -4,12 +4,14 @@ unit's trend over the years, its published row, and the points it lost.
 Imports Django, the scoring rules and the models; never a service."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.models import Unit
 from assessment import scoring
 from assessment.models import (
     Adjustment,
@@ -22,6 +24,7 @@ from assessment.models import (
     PublishedUnit,
     Score,
 )
+from cchc.db import vi_order
 
 
 def latest_publications() -> QuerySet:
@@ -83,13 +86,16 @@ def block_indices(block) -> list[Decimal]:
 def public_page_key(publication, page: str, language: str) -> str:
     """The cache key of a public page of ``publication``: the publication itself never changes, but its pages
     also show the other versions, the other years (changes against last year, a unit's trend) and imported
-    earlier results; so the key carries the newest publication and a fingerprint of the earlier results
-    (one query)."""
+    earlier results, and a unit's page lists the units it replaced; so the key carries the newest publication and
+    fingerprints of the earlier results and of the predecessor links (one query)."""
     quote = connection.ops.quote_name
     earlier, publications = EarlierResult._meta, Publication._meta
+    links = Unit.predecessors.through._meta
+    link = f"{quote('from_unit_id')} * 1000003 + {quote('to_unit_id')}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX({quote(publications.pk.column)}) FROM {quote(publications.db_table)}), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {quote(links.db_table)}), (SELECT SUM({link}) FROM {quote(links.db_table)}), "
             f"COUNT(*), MAX({quote(earlier.pk.column)}), SUM({quote(earlier.get_field('index_percent').column)}), "
             f"SUM({quote(earlier.get_field('rank').column)}) FROM {quote(earlier.db_table)}"
         )
@@ -358,3 +364,57 @@ def publication_replacement(publication) -> Replacement | None:
     if later is None:
         return None
     return Replacement(later, unit_changes(published_positions(publication), published_positions(later)))
+
+
+# -- predecessors shown honestly (issue 13): the units a unit replaced, with their own last results --------------
+
+
+@dataclass(frozen=True)
+class PredecessorResult:
+    """A predecessor of a unit and its last result before a year (year None: it has none)."""
+
+    code: str
+    name: str
+    year: int | None
+    index: Decimal | None
+    rank: int | None
+    units: int | None  # the size of its block that year, when known (published years)
+
+
+def unit_predecessors(unit_id: int, before_year: int | None = None) -> list[PredecessorResult]:
+    """The units ``unit_id`` replaced, in Vietnamese name order, each with its last published result (else its last
+    imported earlier result) of a year before ``before_year``; with None, every predecessor and any year. Three
+    queries whatever their number."""
+    links = Unit.objects.filter(successors=unit_id)
+    if before_year is not None:
+        # A predecessor counts for a year once it had ended, or once the unit itself had begun, by the year's end:
+        # Sở Tài chính's 2023 page does not list Sở Kế hoạch và Đầu tư (absorbed in 2025), its 2025 page does.
+        year_end = date(before_year, 12, 31)
+        links = Unit.objects.filter(
+            Q(valid_to__lte=year_end) | Q(successors__valid_from__lte=year_end), successors=unit_id
+        )
+    predecessors = list(links.order_by(vi_order("name").asc()).values_list("id", "code", "name"))
+    if not predecessors:
+        return []
+    ids = [unit_id_ for unit_id_, _code, _name in predecessors]
+    newest = Publication.objects.filter(period=OuterRef("period")).order_by("-version").values("version")[:1]
+    published = PublishedUnit.objects.filter(
+        unit_id__in=ids,
+        publication__in=Publication.objects.filter(version=Subquery(newest)),
+    )
+    earlier = EarlierResult.objects.filter(unit_id__in=ids)
+    if before_year is not None:
+        published = published.filter(publication__period__year__lt=before_year)
+        earlier = earlier.filter(year__lt=before_year)
+    last: dict[int, tuple] = {}
+    for found, year, index, rank in earlier.values_list("unit_id", "year", "index_percent", "rank"):
+        if found not in last or year > last[found][0]:
+            last[found] = (year, index, rank, None)
+    for found, year, index, rank, units in published.values_list(
+        "unit_id", "publication__period__year", "shown_index", "rank", "block__units"
+    ):
+        if found not in last or year >= last[found][0]:
+            last[found] = (year, index, rank, units)
+    return [
+        PredecessorResult(code, name, *last.get(found, (None, None, None, None))) for found, code, name in predecessors
+    ]

@@ -1,4 +1,5 @@
-"""The demo: Hanoi's blocks and 52 units, the agencies, one user per role; loading twice changes nothing."""
+"""The demo: Hanoi's blocks, its 2021 units and its 2025 units imported over them, the agencies, one user per role;
+loading twice changes nothing."""
 
 from accounts.demo import DEMO_PASSWORD, demo_load
 from accounts.models import Block, Membership, Role, Unit, User
@@ -16,17 +17,28 @@ def snapshot():
 def test_demo_loads_hanoi_and_one_user_per_role(db):
     logins = demo_load()
 
-    assert Unit.objects.count() == 52
-    assert Unit.objects.filter(block__code="departments", active=True).count() == 22
+    assert Unit.objects.count() == 181
+    assert Unit.objects.filter(block__code="departments", active=True, valid_to__isnull=True).count() == 16
+    assert Unit.objects.filter(block__code="departments", active=False, valid_to="2025-02-28").count() == 9
     assert Unit.objects.filter(block__code="districts", active=False, valid_to="2025-06-30").count() == 30
+    assert Unit.objects.filter(block__code="communes", active=True, valid_from="2025-07-01").count() == 126
+    assert not Unit.objects.filter(active=True, valid_to__isnull=False).exists()
+    assert sorted(Unit.objects.get(code="phuong-ba-dinh").predecessors.values_list("code", flat=True)) == [
+        "quan-ba-dinh",
+        "quan-hoan-kiem",
+        "quan-tay-ho",
+    ]
     assert sorted(Unit.objects.filter(is_appraising_agency=True).values_list("code", flat=True)) == [
         "so-ke-hoach-va-dau-tu",
+        "so-khoa-hoc-va-cong-nghe",
         "so-noi-vu",
         "so-tai-chinh",
         "so-thong-tin-va-truyen-thong",
         "so-tu-phap",
         "van-phong-ubnd-thanh-pho",
     ]
+    # The demo's people belong to units that exist today.
+    assert not Membership.objects.filter(unit__valid_to__isnull=False).exists()
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert [login["username"] for login in logins] == [
         "noivu",

@@ -159,7 +159,7 @@ def test_the_readme_counts_the_criteria_of_the_sample_framework():
     assert leaves == {"appraisal": 33, "survey": 8, "bonus": 1, "penalty": 1}
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
     assert (
-        f"52 assessments of the framework's {leaves.total()} scored criteria each — {leaves['appraisal']} that the "
+        f"142 assessments of {leaves.total()} scored criteria each — {leaves['appraisal']} that the "
         f"unit self-assesses (the ones the portal lists), {leaves['survey']} survey criteria, one bonus and one "
         "penalty." in readme
     )

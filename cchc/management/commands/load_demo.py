@@ -1,10 +1,12 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.demo import demo_load as accounts_demo_load
-from assessment.demo import APPRAISED_YEAR
+from assessment.demo import PUBLISHED_YEARS
 from assessment.demo import demo_load as assessment_demo_load
 from assessment.models import Period
 from cchc.commands import TranslatedCommand
@@ -21,6 +23,7 @@ class Command(TranslatedCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(_("The demo creates users with known passwords: run it with DEBUG=1 (or --force)."))
+        started = time.perf_counter()
         logins = accounts_demo_load()
         period = assessment_demo_load()
         self.stdout.write(
@@ -33,17 +36,11 @@ class Command(TranslatedCommand):
                 }
             )
         )
-        appraised = Period.objects.filter(year=APPRAISED_YEAR).first()
-        if appraised is not None:
-            published = appraised.publications.exists()
+        for published in Period.objects.filter(year__in=PUBLISHED_YEARS, publications__isnull=False).distinct():
             self.stdout.write(
                 self.style.SUCCESS(
-                    (
-                        _("%(period)s is published: %(url)s")
-                        if published
-                        else _("%(period)s: appraised and approved, ready to publish (noivu: Periods → %(year)s).")
-                    )
-                    % {"period": appraised.name, "year": appraised.year, "url": f"/results/{appraised.year}/"}
+                    _("%(period)s is published: %(url)s")
+                    % {"period": published.name, "url": f"/results/{published.year}/"}
                 )
             )
         self.stdout.write(
@@ -63,3 +60,4 @@ class Command(TranslatedCommand):
         for login in logins:
             if login["totp_secret"]:
                 self.stdout.write(f"  {login['username']:<{width}}  {login['totp_secret']}")
+        self.stdout.write(_("Loaded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started})
