@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from assessment import outbox
+from assessment.exports import publication_file_content
 from assessment.models import EmailSend, EmailState, Job, JobState, PublicationFile
 from cchc.request_ids import request_id_bound
 from tests.assessment.conftest import publish
@@ -48,6 +50,7 @@ def worker(tmp_path):
         "EMAIL_FILE_PATH": str(mails),
         "DEFAULT_FROM_EMAIL": "cchc@hanoi.gov.vn",
         "LOG_FORMAT": "json",
+        "PRIVATE_MEDIA_ROOT": str(django_settings.PRIVATE_MEDIA_ROOT),  # the files go where this process reads them
     }
     command = [sys.executable, "-m", "celery", "-A", "cchc", "worker", "--pool=solo", "--loglevel=INFO"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"]
@@ -88,7 +91,7 @@ def test_a_real_worker_builds_the_published_files_and_sends_the_e_mail(worker, g
         )
     ), log.read_text()[-3000:]
     assert sorted(PublicationFile.objects.values_list("format", flat=True)) == ["csv", "json", "pdf", "xlsx"]
-    assert bytes(PublicationFile.objects.get(format="pdf").content).startswith(b"%PDF")
+    assert publication_file_content(PublicationFile.objects.get(format="pdf")).startswith(b"%PDF")  # in the storage
     email.refresh_from_db()
     assert (email.attempts, email.last_error) == (1, "")
     (sent,) = list(mails.iterdir())
