@@ -46,7 +46,23 @@ def governance_event_record(
     label: str = "",
 ) -> GovernanceEvent:
     """Write the audit row of one governance action (call it inside the action's transaction)."""
-    return GovernanceEvent.objects.create(
+    event = governance_event_build(actor=actor, action=action, obj=obj, changes=changes, reason=reason, label=label)
+    event.save()
+    return event
+
+
+def governance_event_build(
+    *,
+    actor,
+    action: GovernanceAction,
+    obj: models.Model,
+    changes: dict | None = None,
+    reason: str = "",
+    label: str = "",
+) -> GovernanceEvent:
+    """The audit row of one governance action, unsaved: ``governance_event_record`` saves one, services acting in
+    bulk write many with one ``bulk_create`` (ContentType caches its lookups, so a list costs no query a row)."""
+    return GovernanceEvent(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from accounts.audit import governance_event_record
+from accounts.audit import governance_event_build, governance_event_record
 from accounts.models import GovernanceAction, Membership, Role, Unit, User
 from accounts.policy import enters_admin
 from accounts.roles import ADMIN_ROLES, ROLE_GROUPS, ROLE_PERMISSIONS
@@ -58,11 +58,23 @@ def _role_changes(role, unit) -> dict:
     return {"role": str(role), "unit": str(unit) if unit is not None else None}
 
 
+def _membership_checked(*, user: User, role: Role | str, unit: Unit | None) -> Membership:
+    """A new membership, unsaved, checked by the model's rules (the role's choices, an appraiser's unit is an
+    appraising agency…): the one place both ``membership_grant`` and ``people_create`` ask. What the rows decide
+    together (one unit per unit member, the unit matching the role) is then checked one by one or by the database's
+    own constraints when many are written at once."""
+    membership = Membership(user=user, role=role, unit=unit)
+    membership.clean_fields()
+    membership.clean()
+    return membership
+
+
 @transaction.atomic
 def membership_grant(*, user: User, role: Role | str, unit: Unit | None = None, actor: User | None) -> Membership:
     """Give ``user`` a role (checked: the unit matches the role, one unit per unit member); logged with its giver."""
-    membership = Membership(user=user, role=role, unit=unit)
-    membership.full_clean()
+    membership = _membership_checked(user=user, role=role, unit=unit)
+    membership.validate_unique()
+    membership.validate_constraints()
     membership.save()
     user_sync_access(user=user)
     governance_event_record(
@@ -114,12 +126,10 @@ def people_create(*, people: list[PersonInput], actor: User | None) -> list[User
     person and each role is logged with who added them, and once committed each person is e-mailed a one-time link
     to choose their password.
 
-    The same rules as ``membership_grant`` hold: each membership is cleaned (an appraiser's unit is an appraising
-    agency) and the database constraints (one unit per unit member, unit matches role) refuse the rest; admin roles
-    give staff status and their group."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from accounts.audit import LABEL_LENGTH
+    The same rules as ``membership_grant`` hold: each membership is checked by ``_membership_checked`` and the
+    database constraints (one unit per unit member, unit matches role) refuse the rest; admin roles give staff
+    status and their group; the audit rows are the ones ``governance_event_record`` writes, built by
+    ``governance_event_build`` and written together."""
     from accounts.models import GovernanceEvent
 
     groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_GROUPS.values())}
@@ -144,40 +154,32 @@ def people_create(*, people: list[PersonInput], actor: User | None) -> list[User
     for person in people:
         user = by_name[person.username]
         for role, unit in person.roles:
-            membership = Membership(user=user, role=role, unit=unit)
-            membership.clean_fields()
-            membership.clean()
+            membership = _membership_checked(user=user, role=role, unit=unit)
             memberships.append(membership)
             if role in ROLE_GROUPS and ROLE_GROUPS[role] in groups:
                 group_links.append(User.groups.through(user_id=user.pk, group_id=groups[ROLE_GROUPS[role]].pk))
     Membership.objects.bulk_create(memberships)
     User.groups.through.objects.bulk_create(group_links)
-    content_type = ContentType.objects.get_for_model(User)
-    actor = actor if actor is not None and actor.pk else None
-    events = []
-    for user in users:
-        label = _user_label(user)[:LABEL_LENGTH]
-        events.append(
-            GovernanceEvent(
-                actor=actor,
-                action=GovernanceAction.PERSON_ADD,
-                content_type=content_type,
-                object_id=user.pk,
-                label=label,
-                changes={"username": user.username, "email": user.email, "phone": user.phone},
-            )
+    events = [
+        governance_event_build(
+            actor=actor,
+            action=GovernanceAction.PERSON_ADD,
+            obj=user,
+            label=_user_label(user),
+            changes={"username": user.username, "email": user.email, "phone": user.phone},
         )
-    for membership in memberships:
-        events.append(
-            GovernanceEvent(
-                actor=actor,
-                action=GovernanceAction.ROLE_GRANT,
-                content_type=content_type,
-                object_id=membership.user.pk,
-                label=_user_label(membership.user)[:LABEL_LENGTH],
-                changes=_role_changes(membership.role, membership.unit),
-            )
+        for user in users
+    ]
+    events += [
+        governance_event_build(
+            actor=actor,
+            action=GovernanceAction.ROLE_GRANT,
+            obj=membership.user,
+            label=_user_label(membership.user),
+            changes=_role_changes(membership.role, membership.unit),
         )
+        for membership in memberships
+    ]
     GovernanceEvent.objects.bulk_create(events)
     # Only committed people are invited: a dry run or a refused import sends nothing.
     transaction.on_commit(lambda: invitations_send(users=users))
