@@ -5,21 +5,26 @@ plan item of the year before.
 
 A criterion continues under the same code in the frameworks of the same block, as for the carry-over
 (selectors.carry_over). Only published assessments of earlier years are read: never another unit's grades of the
-current year, never a period not yet published. Three queries for a whole field page, however many leaves and years.
+current year, never a period not yet published. At most four queries for a whole field page, however many leaves and
+years; two once the block's earlier years are in the cache.
 
 Imports Django and the models; never a service."""
 
+import functools
+import hashlib
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import BooleanField, Case, CharField, Count, F, Max, Min, Q, Value, When
 from django.utils.translation import pgettext_lazy
 
-from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Score
+from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
 from assessment.sql import counted_filter, final_points_expression
 
 COMMENTS_SHOWN = 3  # the most recent distinct comments shown per criterion; the rest are counted
+CACHE_SECONDS = 24 * 3600  # the earlier years of a block, keyed by their newest publication
 
 # The abbreviations of document types in an official number (Decree 30/2020/NĐ-CP, appendix III, and the legal
 # documents most often cited), such as 224/KH-UBND: a plan.
@@ -45,27 +50,36 @@ DOCUMENT_TYPES = {
     "CĐ": pgettext_lazy("document type", "Official telegram"),
     "GM": pgettext_lazy("document type", "Invitation"),
 }
-OFFICIAL_LETTER = pgettext_lazy("document type", "Official letter")
-PICTURE = pgettext_lazy("document type", "Photo or scan without a number")
-SPREADSHEET = pgettext_lazy("document type", "Spreadsheet without a number")
-UNNUMBERED = pgettext_lazy("document type", "Document without a number")
+OTHER_KINDS = {
+    "letter": pgettext_lazy("document type", "Official letter"),
+    "picture": pgettext_lazy("document type", "Photo or scan without a number"),
+    "spreadsheet": pgettext_lazy("document type", "Spreadsheet without a number"),
+    "unnumbered": pgettext_lazy("document type", "Document without a number"),
+}
 
 
-def document_type(number: str, kind: str) -> str:
-    """The kind of a document as an appraiser reads it: the type in its official number (224/KH-UBND: a plan;
-    a number without a type, such as 123/UBND-VP, is an official letter), else what the file is."""
+@functools.lru_cache(maxsize=4096)
+def _type_key(number: str, kind: str) -> str:
+    """The key of a document's kind in DOCUMENT_TYPES or OTHER_KINDS (parsed once per number)."""
     number = unicodedata.normalize("NFC", number.strip()).upper()
     if "/" in number:
         for part in number.split("/")[1:]:
             head = part.split("-")[0].strip()
             if head in DOCUMENT_TYPES:
-                return str(DOCUMENT_TYPES[head])
-        return str(OFFICIAL_LETTER)
+                return head
+        return "letter"
     if kind in ("jpg", "png"):
-        return str(PICTURE)
+        return "picture"
     if kind in ("xls", "xlsx", "ods"):
-        return str(SPREADSHEET)
-    return str(UNNUMBERED)
+        return "spreadsheet"
+    return "unnumbered"
+
+
+def document_type(number: str, kind: str) -> str:
+    """The kind of a document as an appraiser reads it: the type in its official number (224/KH-UBND: a plan;
+    a number without a type, such as 123/UBND-VP, is an official letter), else what the file is."""
+    key = _type_key(number, kind)
+    return str(DOCUMENT_TYPES.get(key) or OTHER_KINDS[key])
 
 
 @dataclass(frozen=True)
@@ -117,13 +131,13 @@ def _comment_expression() -> Case:
     )
 
 
-def _earlier_scores(assessment, codes):
-    """The graded appraisal leaves with these codes of the earlier published assessments of the same block."""
+def _earlier_scores(block, year: int, codes):
+    """The graded appraisal leaves with these codes of the earlier published assessments of the block."""
     return (
         Score.objects.filter(
             assessment__status=AssessmentStatus.PUBLISHED,
-            assessment__period__year__lt=assessment.period.year,
-            assessment__framework__block__in=Framework.objects.filter(pk=assessment.framework_id).values("block"),
+            assessment__period__year__lt=year,
+            assessment__framework__block__in=block,
             criterion__method=Method.APPRAISAL,
             criterion__code__in=codes,
         )
@@ -132,61 +146,90 @@ def _earlier_scores(assessment, codes):
     )
 
 
-def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
-    """For each criterion code of ``assessment`` asked for: what the earlier published years say and the unit's own
-    plan items of the year before (three queries, whatever the number of codes and years). ``assessment.period``
-    is read (loaded once)."""
-    codes = list(codes)
-    guidance = {code: Guidance(code) for code in codes}
-    if not codes:
-        return guidance
-    scores = _earlier_scores(assessment, codes)
-    year = "assessment__period__year"
+def _earlier_years(block, year: int, codes) -> dict[str, tuple]:
+    """code → (first year, last year, graded, lost, full, comments shown, comments not shown, [(kind's key,
+    leaves)]) for the codes the earlier published years graded (two queries)."""
+    scores = _earlier_scores(block, year, codes)
+    period_year = "assessment__period__year"
     lost = Q(final__lt=F("max_points"))
-    # One row per criterion, whether the leaves lost points and the comment behind it (blank at full points).
+    counts: dict[str, list] = {}  # code → [first, last, graded, lost, full]
     comments: dict[str, dict[str, list[int]]] = defaultdict(dict)  # code → text → [latest year, times]
+    # One row per criterion, whether the leaves lost points and the comment behind it (blank at full points).
     for code, lost_points, text, first, last, times in (
         scores.annotate(
             lost=Case(When(lost, then=Value(True)), default=Value(False), output_field=BooleanField()),
             comment=Case(When(lost, then=_comment_expression()), default=Value(""), output_field=CharField()),
         )
         .values("criterion__code", "lost", "comment")
-        .annotate(first=Min(year), last=Max(year), times=Count("id"))
+        .annotate(first=Min(period_year), last=Max(period_year), times=Count("id"))
         .order_by()
         .values_list("criterion__code", "lost", "comment", "first", "last", "times")
     ):
-        item = guidance[code]
-        item.first_year = first if item.first_year is None else min(item.first_year, first)
-        item.last_year = last if item.last_year is None else max(item.last_year, last)
-        item.graded += times
+        row = counts.setdefault(code, [first, last, 0, 0, 0])
+        row[0], row[1], row[2] = min(row[0], first), max(row[1], last), row[2] + times
         if not lost_points:
-            item.full += times
+            row[4] += times
             continue
-        item.lost += times
+        row[3] += times
         text = text.strip()
         if text:
             seen = comments[code].setdefault(text, [last, 0])
             seen[0], seen[1] = max(seen[0], last), seen[1] + times
-    for code, by_text in comments.items():
-        ordered = sorted(by_text.items(), key=lambda pair: (-pair[1][0], -pair[1][1], pair[0]))
-        shown = ordered[:COMMENTS_SHOWN]
-        guidance[code].comments = [PastComment(text, latest, times) for text, (latest, times) in shown]
-        guidance[code].more_comments = len(ordered) - len(shown)
-    kinds: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))  # code → kind → leaves
-    for code, score_id, number, kind in Evidence.objects.filter(
-        score__in=scores.filter(final__gte=F("max_points")).values("pk")
-    ).values_list("score__criterion__code", "score_id", "document__number", "document__kind"):
-        kinds[code][document_type(number, kind)].add(score_id)
-    for code, by_kind in kinds.items():
-        ordered = sorted(
-            ((name, len(leaves)) for name, leaves in by_kind.items()), key=lambda pair: (-pair[1], pair[0])
-        )
-        guidance[code].kinds = [EvidenceKind(name, leaves) for name, leaves in ordered]
+    kinds: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))  # code → kind's key → leaves
+    for code, score_id, number, kind in (
+        Evidence.objects.filter(score__in=scores.filter(final__gte=F("max_points")).values("pk"))
+        .order_by()
+        .values_list("score__criterion__code", "score_id", "document__number", "document__kind")
+    ):
+        kinds[code][_type_key(number, kind)].add(score_id)
+    earlier = {}
+    for code, row in counts.items():
+        ordered = sorted(comments[code].items(), key=lambda pair: (-pair[1][0], -pair[1][1], pair[0]))
+        shown = [PastComment(text, latest, times) for text, (latest, times) in ordered[:COMMENTS_SHOWN]]
+        by_kind = [(key, len(leaves)) for key, leaves in kinds[code].items()]
+        earlier[code] = (*row, shown, len(ordered) - len(shown), by_kind)
+    return earlier
+
+
+def cache_key(assessment, newest: int, codes: list[str]) -> str:
+    """Where the earlier years of the assessment's block are kept for these codes, while ``newest`` is the newest
+    publication of those years."""
+    digest = hashlib.sha256("|".join(codes).encode()).hexdigest()[:32]
+    return f"guidance:{assessment.framework_id}:{assessment.period.year}:{newest}:{digest}"
+
+
+def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
+    """For each criterion code of ``assessment`` asked for: what the earlier published years say and the unit's own
+    plan items of the year before. ``assessment.period`` is read (loaded once).
+
+    The earlier years are the same for every unit of the block: they are kept in the cache, keyed by the newest
+    publication of those years (a new version recomputes them). Queries: the newest publication, then the plan
+    items, and, when the cache does not hold them yet, the earlier years (two): two or four in all, whatever the
+    number of codes and years; two when no earlier year is published."""
+    codes = list(codes)
+    guidance = {code: Guidance(code) for code in codes}
+    if not codes:
+        return guidance
+    year = assessment.period.year
+    block = Framework.objects.filter(pk=assessment.framework_id).values("block")
+    newest = Publication.objects.filter(period__year__lt=year).aggregate(newest=Max("pk"))["newest"]
+    if newest is not None:
+        key = cache_key(assessment, newest, codes)
+        earlier = cache.get(key)
+        if earlier is None:
+            earlier = _earlier_years(block, year, codes)
+            cache.set(key, earlier, timeout=CACHE_SECONDS)
+        for code, (first, last, graded, lost, full, comments, more, by_kind) in earlier.items():
+            item = guidance[code]
+            item.first_year, item.last_year, item.graded, item.lost, item.full = first, last, graded, lost, full
+            item.comments, item.more_comments = comments, more
+            named = ((str(DOCUMENT_TYPES.get(kind) or OTHER_KINDS[kind]), leaves) for kind, leaves in by_kind)
+            item.kinds = [EvidenceKind(name, leaves) for name, leaves in sorted(named, key=lambda p: (-p[1], p[0]))]
     for item in (
         ImprovementItem.objects.filter(
             assessment__unit_id=assessment.unit_id,
-            assessment__period__year=assessment.period.year - 1,
-            assessment__framework__block__in=Framework.objects.filter(pk=assessment.framework_id).values("block"),
+            assessment__period__year=year - 1,
+            assessment__framework__block__in=block,
             criterion__code__in=codes,
         )
         .select_related("criterion", "evidence", "assessment__period")

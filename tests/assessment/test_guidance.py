@@ -23,16 +23,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
-from assessment.models import Assessment, AssessmentStatus, ImprovementItem, Score
+from assessment.models import Assessment, AssessmentStatus, ImprovementItem, Publication, Score
 from assessment.selectors.guidance import EvidenceKind, PastComment, criteria_guidance, document_type
 from assessment.selectors.portal import assessment_page
 from tests.assessment.carry_over_helpers import FRAMEWORK_2025, framework_of
 from tests.assessment.conftest import MINI_FRAMEWORK, open_period, set_scores
 from tests.conftest import make_user
-from tests.factories import DocumentFactory, EvidenceFactory, UnitFactory
+from tests.factories import DocumentFactory, EvidenceFactory, UnitFactory, UserFactory
 
 FULL = {"1.1": Decimal("4"), "1.2": Decimal("8"), "2.1": Decimal("5"), "2.2": Decimal("5"), "3.1": Decimal("10")}
 OTHERS = {"so-alpha": "Sở Alpha", "so-beta": "Sở Beta", "so-gamma": "Sở Gamma"}
@@ -44,12 +46,27 @@ def _grade(assessment, code, points, comment="", **more):
     )
 
 
+def _publication(period, version=1):
+    """Home Affairs' publication of ``period`` (its rows only: the guidance reads the leaves, not the snapshot)."""
+    return Publication.objects.create(
+        period=period,
+        version=version,
+        decision_number=f"{version}/QĐ-UBND",
+        decision_date=date(period.year + 1, 4, 1),
+        reason="" if version == 1 else "Sửa sai sót",
+        published_at=timezone.now(),
+        published_by=UserFactory(),
+    )
+
+
 def _year(framework, year, units, status=AssessmentStatus.PUBLISHED):
     period = open_period(framework, year=year, units=units)
     by_unit = {a.unit.code: a for a in Assessment.objects.filter(period=period).select_related("unit")}
     for assessment in by_unit.values():
         set_scores(assessment, FULL)
     Assessment.objects.filter(period=period).update(status=status)
+    if status == AssessmentStatus.PUBLISHED:
+        _publication(period)
     return by_unit
 
 
@@ -235,9 +252,10 @@ def _wide_history(departments, finance, user, leaves, years):
             appraised_points=0, appraised_comment=f"Thiếu tài liệu năm {year}."
         )
         for assessment in Assessment.objects.filter(period=period):
-            for score in Score.objects.filter(assessment=assessment)[:3]:
+            for score in Score.objects.filter(assessment=assessment, criterion__code=f"1.{leaves}"):
                 EvidenceFactory(score=score, document=DocumentFactory(unit=assessment.unit, number="1/KH-UBND"))
         Assessment.objects.filter(period=period).update(status=AssessmentStatus.PUBLISHED)
+        _publication(period)
         mine = Assessment.objects.get(period=period, unit=finance)
         for criterion in mine.framework.criteria.filter(method="appraisal")[:3]:
             ImprovementItem.objects.create(
@@ -255,16 +273,49 @@ def _wide_history(departments, finance, user, leaves, years):
 
 
 @pytest.mark.parametrize(("leaves", "years"), [(10, 1), (10, 3), (100, 1), (100, 3)])
-def test_the_guidance_of_a_whole_field_in_three_queries(
+def test_the_guidance_of_a_whole_field_in_four_queries_then_two_from_the_cache(
     departments, agencies, finance, unit_staff, private_storage, django_assert_num_queries, leaves, years
 ):
     assessment = _wide_history(departments, finance, unit_staff, leaves, years)
     codes = [f"1.{n}" for n in range(1, leaves + 1)]
-    with django_assert_num_queries(3):  # the leaves by comment, the evidence, the plan items
+    # the newest publication, the leaves by comment, the evidence at full points, the plan items
+    with django_assert_num_queries(4):
         guidance = criteria_guidance(assessment, codes)
     assert all(item.graded == 4 * years for item in guidance.values())
     assert sum(len(item.plan_items) for item in guidance.values()) == 3
     assert guidance["1.1"].comments[0] == PastComment("Thiếu tài liệu năm 2024.", 2024, 4)
-    with django_assert_num_queries(9):  # the page's six, then the guidance's three
+    assert guidance[f"1.{leaves}"].kinds == [EvidenceKind("Kế hoạch", 4 * years)]
+    assert (guidance["1.1"].lost, guidance["1.1"].kinds, guidance[f"1.{leaves}"].lost) == (4 * years, [], 0)
+    with django_assert_num_queries(2):  # the earlier years from the cache: the newest publication, the plan items
+        cached = criteria_guidance(assessment, codes)
+    assert cached == guidance
+    cache.clear()
+    with django_assert_num_queries(10):  # the page's six, then the guidance's four
         page = assessment_page(assessment, user=unit_staff, field_code="1")
     assert len(page.rows) == leaves + 1 and page.rows[1].earlier is page.guidance["1.1"]
+
+
+def test_a_new_version_of_an_earlier_year_is_read_at_once(history):
+    before = criteria_guidance(history, ["2.2"])["2.2"].comments
+    assert before[0] == PastComment("Vòng 2: thiếu phụ lục.", 2024, 1)
+    beta = Assessment.objects.get(period__year=2024, unit__code="so-beta")
+    Score.objects.filter(assessment=beta, criterion__code="2.2").update(
+        council_points=3, council_reason="Hội đồng: thiếu phụ lục, trừ 2 điểm."
+    )
+    # until the council's decision is published, the published comment stays
+    assert criteria_guidance(history, ["2.2"])["2.2"].comments == before
+    _publication(beta.period, version=2)
+    assert criteria_guidance(history, ["2.2"])["2.2"].comments[0] == PastComment(
+        "Hội đồng: thiếu phụ lục, trừ 2 điểm.", 2024, 1
+    )
+
+
+def test_nothing_is_read_before_any_earlier_year_is_published(
+    departments, agencies, finance, unit_staff, django_assert_num_queries
+):
+    framework = framework_of(departments, MINI_FRAMEWORK, 2020)
+    period = open_period(framework, year=2025, units=[finance])
+    assessment = Assessment.objects.select_related("period").get(period=period)
+    with django_assert_num_queries(2):  # the newest publication (none), the plan items
+        guidance = criteria_guidance(assessment, ["1.1", "1.2"])
+    assert [item.shown for item in guidance.values()] == [False, False]
