@@ -6,12 +6,18 @@
   published (the communes and wards' block is assessed for the first time);
 - 2026: open for self-assessment, its calendar moved so that it is open on the day the demo is loaded.
 
+In the published years the departments and the communes attached their documents (plans, reports, decisions,
+notices: small illustrative PDFs) to the criteria that got full points, and Sở Tài chính planned the fix of three
+criteria it lost points on in 2025: the 2026 self-assessment shows both beside each criterion, with the appraisers'
+comments of those years.
+
 Frameworks: the sample framework for departments and districts (2022–2024), the same with the 2025 agencies for
 departments from 2025, and a commune framework adapted from it (all "(mẫu minh họa)", illustrations only).
 Idempotent: what exists is kept; every score is illustrative, derived from the unit and criterion codes so that
 each load gives the same numbers.
 """
 
+import hashlib
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,8 +25,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Block, Membership, Role, User
 from assessment import scoring
@@ -29,13 +38,18 @@ from assessment.models import (
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
+    Document,
     EarlierResult,
+    Evidence,
     Framework,
+    ImprovementItem,
     Method,
     Period,
     PeriodBlock,
+    PlanStatus,
     Score,
 )
+from assessment.models.evidence import evidence_path
 from assessment.resources import CriterionResource
 from assessment.selectors.frameworks import units_taking_part
 from assessment.services import framework_activate, period_open
@@ -53,6 +67,33 @@ LOSS_COMMENTS = [
     "Văn bản ban hành chậm so với kế hoạch.",
     "Tỷ lệ đạt thấp hơn mức yêu cầu.",
     "Báo cáo không đúng thời hạn quy định.",
+]
+# The documents each unit of these blocks attached in a published year: (type in the number, title); each criterion
+# is proved by the type its code draws (and, on some leaves, one more).
+EVIDENCE_BLOCKS = ("departments", "communes")
+EVIDENCE_KINDS = [
+    ("KH", "Kế hoạch cải cách hành chính năm {year}"),
+    ("BC", "Báo cáo kết quả cải cách hành chính năm {year}"),
+    ("QĐ", "Quyết định ban hành quy chế, quy trình nội bộ năm {year}"),
+    ("TB", "Thông báo kết luận kiểm tra công vụ năm {year}"),
+]
+# Sở Tài chính's improvement plan of 2025 (made after the publication of 3/4/2026) on the first criteria it lost
+# points on: (status, starts, due).
+PLAN_2025 = [
+    (PlanStatus.DONE, date(2026, 4, 15), date(2026, 6, 30)),
+    (PlanStatus.IN_PROGRESS, date(2026, 5, 1), date(2026, 12, 31)),
+    (PlanStatus.PLANNED, date(2026, 7, 1), date(2027, 3, 31)),
+]
+PLAN_TEXTS = [
+    (
+        "Tài liệu kiểm chứng chưa đầy đủ, lưu rải rác ở các phòng.",
+        "Lập danh mục tài liệu kiểm chứng và giao một đầu mối lưu trữ.",
+    ),
+    (
+        "Văn bản triển khai ban hành chậm so với kế hoạch của Thành phố.",
+        "Ban hành văn bản triển khai trong 15 ngày từ khi có kế hoạch.",
+    ),
+    ("Chưa theo dõi tiến độ hằng quý.", "Báo cáo tiến độ hằng quý tại giao ban của Sở."),
 ]
 # Since 1/3/2025 the fields of the absorbed departments are appraised by the departments that absorbed them.
 AGENCIES_2025 = {"so-ke-hoach-va-dau-tu": "so-tai-chinh", "so-thong-tin-va-truyen-thong": "so-khoa-hoc-va-cong-nghe"}
@@ -276,12 +317,142 @@ def _published_year(year: int) -> Period:
     return period
 
 
+def _demo_pdf(text: str) -> bytes:
+    """A one-page PDF, unique to ``text`` (kept in a comment, ASCII)."""
+    tag = text.encode("ascii", "replace")
+    return (
+        b"%PDF-1.4\n% "
+        + tag
+        + b"\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+        b"endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _demo_document(unit, user, number: str, title: str, issued_on: date, tag: str) -> Document:
+    """An illustrative PDF of ``unit``, stored once under its content's name (a second load writes nothing)."""
+    content = _demo_pdf(tag)
+    document = Document(
+        unit=unit,
+        original_name=f"{slugify(title.replace('Đ', 'D').replace('đ', 'd'))}.pdf",
+        kind="pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        number=number,
+        issued_on=issued_on,
+        issuer=unit.name,
+        uploaded_by=user,
+    )
+    name = evidence_path(document, document.original_name)
+    storage = Document._meta.get_field("file").storage
+    if not storage.exists(name):
+        storage.save(name, ContentFile(content))
+    document.file.name = name
+    return document
+
+
+def _sign(unit) -> str:
+    """The issuer's part of a document number: UBND for a commune or ward, the initials of a department."""
+    if unit.block.code == "communes":
+        return "UBND"
+    return "".join(word[0] for word in unit.name.split()).upper()
+
+
+def _earlier_evidence(year: int) -> None:
+    """The documents of a published year (once): four per unit of the departments and communes, attached to the
+    leaves that got full points."""
+    period = Period.objects.get(year=year)
+    if Evidence.objects.filter(score__assessment__period=period).exists():
+        return
+    users = {user.username: user for user in User.objects.filter(username__in=["canbo", "noivu"])}
+    scores = (
+        Score.objects.filter(
+            assessment__period=period,
+            assessment__unit__block__code__in=EVIDENCE_BLOCKS,
+            criterion__method=Method.APPRAISAL,
+            appraised_points=F("max_points"),
+        )
+        .select_related("assessment__unit__block", "criterion")
+        .order_by("assessment__unit__code", "criterion__order")
+    )
+    documents: dict[tuple[int, str], Document] = {}
+    links = []
+    for score in scores:
+        unit = score.assessment.unit
+        user = users["canbo"] if unit.code == "so-tai-chinh" else users["noivu"]
+        if (unit.pk, "KH") not in documents:
+            made = [
+                _demo_document(
+                    unit,
+                    user,
+                    f"{10 + _draw(unit.code, str(year), kind) % 400}/{kind}-{_sign(unit)}",
+                    title.format(year=year),
+                    date(year, 1 + 3 * position, 10),
+                    f"{unit.code} {year} {position}",
+                )
+                for position, (kind, title) in enumerate(EVIDENCE_KINDS)
+            ]
+            Document.objects.bulk_create(made)
+            for (kind, _title), document in zip(EVIDENCE_KINDS, made, strict=True):
+                documents[(unit.pk, kind)] = document
+        code = score.criterion.code
+        kinds = [EVIDENCE_KINDS[_draw(code) % len(EVIDENCE_KINDS)][0]]
+        draw = _draw(unit.code, code, str(year))
+        if draw % 3 == 0:
+            kinds.append(EVIDENCE_KINDS[draw % len(EVIDENCE_KINDS)][0])
+        for kind in dict.fromkeys(kinds):
+            links.append(
+                Evidence(score=score, document=documents[(unit.pk, kind)], locator=f"tr. {1 + draw % 9}", added_by=user)
+            )
+    Evidence.objects.bulk_create(links, batch_size=500)
+
+
+def _plan_2025() -> None:
+    """Sở Tài chính's improvement plan of 2025 (once): its first criteria where it lost points."""
+    assessment = Assessment.objects.filter(period__year=2025, unit__code="so-tai-chinh").first()
+    if assessment is None or ImprovementItem.objects.filter(assessment=assessment).exists():
+        return
+    staff = User.objects.get(username="canbo")
+    lost = (
+        Score.objects.filter(
+            assessment=assessment, criterion__method=Method.APPRAISAL, appraised_points__lt=F("max_points")
+        )
+        .select_related("criterion")
+        .order_by("criterion__order")[: len(PLAN_2025)]
+    )
+    for score, (status, starts, due), (cause, action) in zip(lost, PLAN_2025, PLAN_TEXTS, strict=False):
+        evidence = None
+        if status == PlanStatus.DONE:
+            evidence = _demo_document(
+                assessment.unit,
+                staff,
+                f"215/BC-{_sign(assessment.unit)}",
+                f"Báo cáo kết quả khắc phục tiêu chí {score.criterion.code}",
+                due,
+                f"so-tai-chinh plan {score.criterion.code}",
+            )
+            evidence.save()
+        ImprovementItem.objects.create(
+            assessment=assessment,
+            criterion=score.criterion,
+            cause=cause,
+            action=action,
+            lead="Văn phòng Sở",
+            starts=starts,
+            due=due,
+            status=status,
+            evidence=evidence,
+            updated_by=staff,
+        )
+
+
 @transaction.atomic
 def demo_load() -> Period:
     """Load the demo's history and its open period (after accounts.demo.demo_load); return the open period."""
     _earlier_results()
     for year in PUBLISHED_YEARS:
         _published_year(year)
+        _earlier_evidence(year)
+    _plan_2025()
     today = timezone.localdate()
     calendar = {
         "self_assessment_opens": today - timedelta(days=14),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import user_access
 from assessment import policy, scoring
 from assessment.models import Assessment, AssessmentStatus, Criterion, Document, Evidence, Method, Score
+from assessment.selectors.guidance import Guidance, criteria_guidance
 from assessment.selectors.visibility import assessments_visible_to
 
 
@@ -182,24 +183,31 @@ class AssessmentPage:
     documents: QuerySet[Document] | list  # the unit's library, to attach from, while a round is open
     show_appraisal: bool
     is_head: bool
+    guidance: dict[str, Guidance]  # code → what earlier years say, also on each leaf row as ``earlier``
 
 
 def assessment_page(assessment, *, user, field_code: str | None) -> AssessmentPage:
     """One field of ``assessment`` as ``user`` sees it: the fields, the chosen field's rows, the writing window
-    and whether the user heads the unit (five queries; the library is read when the page lists it)."""
+    and whether the user heads the unit, with the guidance of earlier years beside each appraisal leaf (nine
+    queries; the library is read when the page lists it)."""
     fields = assessment_fields(assessment)
     codes = [field.code for field in fields]
     if field_code not in codes:
         field_code = codes[0] if codes else None
     round_, window = policy.writable_window(assessment)
+    rows = field_rows(assessment, field_code) if field_code else []
+    guidance = criteria_guidance(assessment, [row.code for row in rows if row.method == Method.APPRAISAL])
+    for row in rows:
+        row.earlier = guidance.get(row.code)
     return AssessmentPage(
         fields=fields,
         field_code=field_code,
         current=next((field for field in fields if field.code == field_code), None),
-        rows=field_rows(assessment, field_code) if field_code else [],
+        rows=rows,
         round=round_,
         window=window,
         documents=unit_documents(assessment.unit_id) if round_ else [],
         show_appraisal=assessment.status not in BEFORE_APPRAISAL_SHOWN,
         is_head=policy.is_head(user, assessment),
+        guidance=guidance,
     )
