@@ -180,3 +180,38 @@ def test_opened_rows_carry_the_leaf_maximum_its_agency_and_the_model_defaults(pe
     }
     survey = {s.criterion.code for s in rows if s.criterion.method == "survey"}
     assert survey and all(s.agency_id is None for s in rows if s.criterion.code in survey)
+
+
+def test_opening_again_completes_missing_assessments_and_rows_together(period, agencies):
+    """A lost assessment and two lost rows of another: opening again adds exactly those, counted by the inserts."""
+    period_open(period=period, actor=None)
+    gone, kept = Assessment.objects.filter(period=period).order_by("pk")[:2]
+    gone_unit = gone.unit_id
+    gone.delete()
+    kept.scores.filter(criterion__code__in=["1.1.1", "8.3"]).delete()
+    result = period_open(period=period, actor=None)
+    assert (result.assessments_created, result.scores_created, result.assessments_total) == (1, 43 + 2, 6)
+    assert Assessment.objects.get(period=period, unit_id=gone_unit).scores.count() == 43
+    assert kept.scores.count() == 43
+    assert Score.objects.filter(assessment__period=period).count() == 6 * 43
+
+
+def test_opened_assessments_carry_the_model_defaults(period, agencies):
+    """The set-based insert (PostgreSQL) writes what a model instance would: the unit, its block's framework, a
+    draft with its creation time and each other column's default."""
+    period_open(period=period, actor=None)
+    framework_id = period.blocks.get().framework_id
+    blank = Assessment()
+    defaults = [
+        f.attname
+        for f in Assessment._meta.concrete_fields
+        if f.name not in ("id", "period", "unit", "framework", "created_at")
+    ]
+    rows = list(Assessment.objects.filter(period=period))
+    assert {(a.unit_id, a.framework_id) for a in rows} == {(unit.pk, framework_id) for unit in agencies.values()}
+    assert {tuple(getattr(a, name) for name in defaults) for a in rows} == {
+        tuple(getattr(blank, name) for name in defaults)
+    }
+    assert {a.status for a in rows} == {"draft"}
+    period.refresh_from_db()
+    assert all(abs((a.created_at - period.opened_at).total_seconds()) < 60 for a in rows)

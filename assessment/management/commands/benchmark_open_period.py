@@ -2,6 +2,7 @@ import resource
 import time
 from datetime import date
 from decimal import Decimal
+from statistics import median
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -26,41 +27,56 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--units", type=int, default=5000)
         parser.add_argument("--leaves", type=int, default=100)
+        parser.add_argument(
+            "--runs", type=int, default=3, help="openings timed, each beside its anchor (the median is printed)"
+        )
         parser.add_argument("--keep", action="store_true", help="keep the data (default: roll everything back)")
 
     def handle(self, *args, **options):
         units, leaves = options["units"], options["leaves"]
         self.stdout.write(f"database: {connection.vendor}; {units} units × {leaves} leaves")
+        postgresql = connection.vendor == "postgresql"
+        ratios = []
         try:
             with transaction.atomic():
-                started = time.perf_counter()
-                period = self._setup(units, leaves)
-                setup = time.perf_counter() - started
-
-                anchor = self._anchor(period) if connection.vendor == "postgresql" else None
-
-                started = time.perf_counter()
-                result = period_open(period=period, actor=None)
-                first = time.perf_counter() - started
+                for run in range(1, options["runs"] + 1):
+                    last = run == options["runs"]
+                    # Each run undone but the last, so that every opening and anchor writes into the same tables.
+                    savepoint = None if last else transaction.savepoint()
+                    started = time.perf_counter()
+                    period = self._setup(units, leaves)
+                    setup = time.perf_counter() - started
+                    # The anchor first in odd runs, second in even ones: the second insert finds bigger indexes.
+                    anchor = self._anchor(period) if postgresql and run % 2 else None
+                    started = time.perf_counter()
+                    result = period_open(period=period, actor=None)
+                    first = time.perf_counter() - started
+                    if postgresql and anchor is None:
+                        anchor = self._anchor(period)
+                    line = (
+                        f"run {run}: setup {setup:.2f} s; open period: {first:.2f} s — "
+                        f"{result.assessments_created} assessments, {result.scores_created} score rows"
+                    )
+                    if anchor is not None:
+                        ratios.append(first / anchor[0])
+                        line += (
+                            f"; anchor (one raw INSERT … SELECT of the same rows for a twin period, "
+                            f"{'before' if run % 2 else 'after'}): {anchor[0]:.2f} s — {anchor[1]} rows; "
+                            f"ratio {ratios[-1]:.2f}×"
+                        )
+                    self.stdout.write(line)
+                    if savepoint is not None:
+                        transaction.savepoint_rollback(savepoint)
+                if ratios:
+                    self.stdout.write(f"open period / anchor, median of {len(ratios)}: {median(ratios):.2f}×")
 
                 started = time.perf_counter()
                 again = period_open(period=period, actor=None)
                 second = time.perf_counter() - started
-
                 rows = Score.objects.filter(assessment__period=period).count()
-                self.stdout.write(f"setup (units, framework, period): {setup:.2f} s")
-                self.stdout.write(
-                    f"open period: {first:.2f} s — {result.assessments_created} assessments, "
-                    f"{result.scores_created} score rows ({rows} in the table)"
-                )
-                if anchor is not None:
-                    self.stdout.write(
-                        f"anchor (one raw INSERT … SELECT of the same rows for a twin period): {anchor[0]:.2f} s — "
-                        f"{anchor[1]} rows; open period / anchor: {first / anchor[0]:.2f}×"
-                    )
                 self.stdout.write(
                     f"open again (idempotent): {second:.2f} s — {again.assessments_created} assessments, "
-                    f"{again.scores_created} score rows created"
+                    f"{again.scores_created} score rows created ({rows} in the table)"
                 )
                 self.stdout.write(f"peak RSS of this process: {peak_rss_mib():.0f} MiB")
                 if not options["keep"]:
