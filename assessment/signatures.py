@@ -11,14 +11,17 @@ checked first strictly (hard-fail: a certificate naming an OCSP/CRL address must
 no answer can be had, again leniently, and the result says "not checked (offline)", never "valid".
 """
 
+import asyncio
 import hashlib
 import io
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,11 @@ MAX_CERTIFICATES = 20
 MAX_SIGNATURES = 10
 
 CHECKED, OFFLINE, NO_ADDRESS, REVOKED = "checked", "offline", "no_address", "revoked"
+
+# Where the signing time comes from: a trusted timestamp token, the signer's tool, or (none stated) the upload.
+TIMESTAMP, SIGNER_TOOL, UPLOAD = "timestamp", "signer", "upload"
+# A signing time this much later than the upload is a wrong clock, refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,10 @@ class SignatureCheck:
     number: int
     signer: str = ""
     organisation: str = ""
-    signed_at: str = ""  # ISO 8601, as the signer's tool reported it
+    signed_at: str = ""  # ISO 8601: the signing time the chain was validated at
+    time_source: str = ""  # TIMESTAMP, SIGNER_TOOL or UPLOAD
+    valid_until: str = ""  # ISO 8601: the end of the signer certificate's validity
+    revoked_at: str = ""  # ISO 8601: revoked after the signing time (proved by a timestamp), else ""
     trust_root: str = ""
     intact: bool = False
     covers_document: bool = False
@@ -103,6 +114,9 @@ class SignatureCheck:
             "signer": self.signer,
             "organisation": self.organisation,
             "signed_at": self.signed_at,
+            "time_source": self.time_source,
+            "valid_until": self.valid_until,
+            "revoked_at": self.revoked_at,
             "trust_root": self.trust_root,
             "intact": self.intact,
             "covers_document": self.covers_document,
@@ -156,24 +170,71 @@ def _has_revocation_address(certificate) -> bool:
     return bool(certificate.crl_distribution_points or certificate.ocsp_urls)
 
 
-def _context(store: TrustStore, mode: str):
+def _context(store: TrustStore, mode: str, moment: datetime | None = None):
+    """A validation context on the trust store; at ``moment`` (point-in-time: the certificates' validity and
+    revocation as they stood then, revocation data issued later accepted), else now."""
     from asn1crypto import x509
     from pyhanko_certvalidator import ValidationContext
 
+    at = {} if moment is None else {"moment": moment, "retroactive_revinfo": True}
     return ValidationContext(
         trust_roots=[x509.Certificate.load(der) for _name, der in store.roots],
         other_certs=[x509.Certificate.load(der) for _name, der in store.intermediates],
         revocation_mode=mode,
+        **at,
         **revocation_sources(),
     )
 
 
-def _strict_context(store: TrustStore):
+def _strict_context(store: TrustStore, moment: datetime | None = None):
     """The hard-fail context, or None when it cannot check anything (no fetching and no revocation data given)."""
     try:
-        return _context(store, "hard-fail")
+        return _context(store, "hard-fail", moment)
     except ValueError:
         return None
+
+
+def _signing_time(embedded, store: TrustStore) -> tuple[datetime | None, str]:
+    """(the signing time, where it comes from): a trusted timestamp token's time, else the time the signer's tool
+    states, else (None, UPLOAD)."""
+    from pyhanko.sign.validation.generic_cms import collect_timing_info
+
+    timing = asyncio.run(
+        collect_timing_info(embedded.signer_info, _context(store, "soft-fail"), raw_digest=embedded.compute_digest)
+    )
+    token = timing.get("timestamp_validity")
+    if token is not None and token.intact and token.valid and token.trusted:
+        return token.timestamp, TIMESTAMP
+    stated = embedded.self_reported_timestamp
+    return (stated, SIGNER_TOOL) if stated is not None else (None, UPLOAD)
+
+
+def _revoked_since(embedded, store: TrustStore, signed_at: datetime) -> datetime | None:
+    """When the signer's certificate (or a CA above it) was revoked after ``signed_at``, as the revocation data
+    says at the last moment it was valid (now, or its end of validity); None when not revoked."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
+
+    certificate = embedded.signer_cert
+    later = min(timezone.now(), certificate.not_valid_after - timedelta(seconds=1))
+    if later <= signed_at:
+        return None
+    validator = CertificateValidator(
+        certificate,
+        intermediate_certs=embedded.other_embedded_certs,
+        validation_context=_context(store, "soft-fail", later),
+    )
+    try:
+        asyncio.run(validator.async_validate_path())
+    except RevokedError as error:
+        return error.revocation_dt
+    except (PathBuildingError, PathValidationError):
+        return None
+    return None
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _trust_root_name(store: TrustStore, status) -> str:
@@ -188,12 +249,18 @@ def _trust_root_name(store: TrustStore, status) -> str:
     return next((name for name, root in store.roots if root == der), _name_part(anchor, "common_name"))
 
 
-def _why_untrusted(status, check: SignatureCheck) -> str:
+def _why_untrusted(status, check: SignatureCheck, certificate, at: datetime) -> str:
     from pyhanko.sign.ades.report import AdESIndeterminate
 
     indic = status.trust_problem_indic
-    names = {"number": check.number, "signer": check.signer or "?"}
+    names = {"number": check.number, "signer": check.signer or "?", "at": _when(at)}
     if status.revoked or indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
+        details = status.revocation_details
+        if details is not None and details.revocation_date is not None:
+            return _(
+                "Signature %(number)s (%(signer)s): the certificate was revoked on %(revoked)s, before the signing "
+                "time %(at)s."
+            ) % {**names, "revoked": _when(details.revocation_date)}
         return _("Signature %(number)s (%(signer)s): the certificate has been revoked.") % names
     if indic in (
         AdESIndeterminate.EXPIRED,
@@ -201,9 +268,10 @@ def _why_untrusted(status, check: SignatureCheck) -> str:
         AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
         AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
     ):
-        return (
-            _("Signature %(number)s (%(signer)s): the certificate was not valid at the signing time (expired).") % names
-        )
+        return _(
+            "Signature %(number)s (%(signer)s): the certificate was not valid at the signing time %(at)s (valid "
+            "from %(start)s to %(end)s)."
+        ) % {**names, "start": _when(certificate.not_valid_before), "end": _when(certificate.not_valid_after)}
     if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
         return (
             _(
@@ -243,22 +311,41 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
         certificate = embedded.signer_cert
         check.signer = _name_part(certificate, "common_name")
         check.organisation = _name_part(certificate, "organization_name")
-        strict = _strict_context(store)
+        check.valid_until = certificate.not_valid_after.isoformat()
+        signed_at, check.time_source = _signing_time(embedded, store)
+        names["signer"] = check.signer or "?"
+        now = timezone.now()
+        if signed_at is not None and signed_at > now + FUTURE_TOLERANCE:
+            check.signed_at = signed_at.isoformat()
+            check.problems.append(
+                _(
+                    "Signature %(number)s (%(signer)s): its signing time %(at)s is later than the upload: the clock "
+                    "of the signing tool is wrong; correct it, sign again and upload."
+                )
+                % {**names, "at": _when(signed_at)}
+            )
+            return check
+        strict = _strict_context(store, signed_at)
         status = validate_pdf_signature(embedded, strict) if strict is not None else None
         revocation = CHECKED if _has_revocation_address(certificate) else NO_ADDRESS
         if status is None or (not status.trusted and not status.revoked):
-            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail"))
+            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail", signed_at))
             # Trusted only leniently: revocation could not be checked. Untrusted: the lenient pass names the real
             # reason (expired, no chain…), not the missing revocation answer.
             status, revocation = lenient, (OFFLINE if lenient.trusted else revocation)
+        revoked_later = (
+            _revoked_since(embedded, store, signed_at)
+            if signed_at is not None and status.trusted and revocation == CHECKED
+            else None
+        )
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         logger.info("Signature %s unreadable: %r", number, error)
         check.problems.append(
             _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
         )
         return check
-    names["signer"] = check.signer or "?"
-    check.signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
+    at = signed_at or now
+    check.signed_at = at.isoformat()
     check.intact = bool(status.intact and status.valid)
     level = status.modification_level
     if last:
@@ -288,7 +375,19 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
             % names
         )
     if check.intact and not check.trusted:  # a broken signature's chain says nothing more
-        check.problems.append(_why_untrusted(status, check))
+        check.problems.append(_why_untrusted(status, check, certificate, at))
+    if check.intact and check.trusted and revoked_later is not None:
+        if check.time_source == TIMESTAMP:
+            check.revoked_at = revoked_later.isoformat()
+        else:
+            check.problems.append(
+                _(
+                    "Signature %(number)s (%(signer)s): the certificate was revoked on %(revoked)s; the signing time "
+                    "%(at)s before it is only stated by the signer's tool (no trusted timestamp), so the signature "
+                    "cannot be accepted."
+                )
+                % {**names, "revoked": _when(revoked_later), "at": _when(at)}
+            )
     return check
 
 

@@ -77,8 +77,9 @@ class ReportSignature(models.Model):
     @property
     def checks(self) -> list[dict]:
         """The stored signatures, each signing time read back as an aware datetime (for the pages)."""
+        moments = ("signed_at", "valid_until", "revoked_at")
         return [
-            {**check, "signed_at": parse_datetime(check["signed_at"]) if check.get("signed_at") else None}
+            {**check, **{key: parse_datetime(check[key]) if check.get(key) else None for key in moments}}
             for check in self.signatures
         ]
 

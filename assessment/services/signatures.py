@@ -5,6 +5,7 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -44,11 +45,14 @@ def _content_problems(verification: Verification, assessment: Assessment) -> lis
 
 def _summary(signature: ReportSignature) -> str:
     return _(
-        "Digitally signed report verified: signed by %(signer)s (%(organisation)s), trust root %(root)s, "
+        "Digitally signed report verified: signed by %(signer)s (%(organisation)s) at %(at)s, trust root %(root)s, "
         "revocation %(revocation)s."
     ) % {
         "signer": signature.signer_name,
         "organisation": signature.signer_organisation or "—",
+        "at": formats.date_format(timezone.localtime(signature.signed_at), "SHORT_DATETIME_FORMAT")
+        if signature.signed_at
+        else "—",
         "root": signature.trust_root,
         "revocation": RevocationCheck(signature.revocation).label,
     }

@@ -8,13 +8,15 @@ validator (``crl_known``); without it the validator cannot reach the CRL address
 import hashlib
 import io
 import json
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from assessment import signatures
@@ -26,6 +28,7 @@ from assessment.services.signatures import report_signature_upload
 from assessment.signatures import ScoreContent, content_digest
 from tests.assessment.conftest import score_of
 from tests.assessment.pki import (
+    NOW,
     altered_after_signing,
     build_pki,
     crowded_signer,
@@ -182,8 +185,8 @@ def test_a_correctly_signed_report_is_accepted_with_its_verification(light, unit
     ]
     event = AssessmentEvent.objects.get(assessment=light, reason__startswith="Báo cáo ký số")
     assert event.reason == (
-        "Báo cáo ký số đã được xác minh: người ký Nguyễn Văn An (Sở Tư pháp Hà Nội), chứng thư gốc Root CA thử "
-        "nghiệm, thu hồi: đã kiểm tra, chưa bị thu hồi."
+        f"Báo cáo ký số đã được xác minh: người ký Nguyễn Văn An (Sở Tư pháp Hà Nội) lúc {when(signature.signed_at)}, "
+        "chứng thư gốc Root CA thử nghiệm, thu hồi: đã kiểm tra, chưa bị thu hồi."
     )
     assert event.from_status == event.to_status == AssessmentStatus.DRAFT
 
@@ -222,26 +225,105 @@ def test_a_report_altered_after_signing_is_refused(light, unit_head, other_repor
     ]
 
 
-@pytest.mark.parametrize(
-    ("party", "message"),
-    [
-        (
-            "untrusted_signer",
-            "Chữ ký 1 (Phạm Văn Dũng): chứng thư số không thuộc tổ chức chứng thực mà Sở Nội vụ tin cậy.",
-        ),
-        ("expired", "Chữ ký 1 (Lê Văn Cường): chứng thư số không còn hiệu lực tại thời điểm ký (đã hết hạn)."),
-        ("revoked", "Chữ ký 1 (Trần Thị Bình): chứng thư số đã bị thu hồi."),
-    ],
-)
-def test_untrusted_expired_and_revoked_certificates_are_refused(
-    light, unit_head, other_report, pki, trusted, crl_known, party, message
+def when(moment) -> str:
+    """A moment as the Vietnamese pages write it (SHORT_DATETIME_FORMAT "H:i d/m/Y", local time)."""
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def signed_at(moment, pdf, party, **options) -> bytes:
+    """``pdf`` signed by ``party`` with its clock (and its timestamping service's) at ``moment``."""
+    with time_machine.travel(moment, tick=False):
+        return sign_pdf(pdf, party, **options)
+
+
+def expired_message(pki, signed) -> str:
+    certificate = pki.expired.certificate
+    return (
+        f"Chữ ký 1 (Lê Văn Cường): chứng thư số không có hiệu lực tại thời điểm ký {when(signed)} (hiệu lực từ "
+        f"{when(certificate.not_valid_before_utc)} đến {when(certificate.not_valid_after_utc)})."
+    )
+
+
+def test_untrusted_and_revoked_certificates_are_refused(light, unit_head, other_report, pki, trusted, crl_known):
+    assert refusal(light, unit_head, sign_pdf(other_report, pki.untrusted_signer)) == [
+        "Chữ ký 1 (Phạm Văn Dũng): chứng thư số không thuộc tổ chức chứng thực mà Sở Nội vụ tin cậy."
+    ]
+    moment = NOW.replace(microsecond=0)
+    revoked_on = when(pki.crl_revocation_date)
+    assert refusal(light, unit_head, signed_at(moment, other_report, pki.revoked)) == [
+        f"Chữ ký 1 (Trần Thị Bình): chứng thư số đã bị thu hồi lúc {revoked_on}, trước thời điểm ký {when(moment)}."
+    ]
+
+
+@pytest.mark.parametrize("revocation", ["crl_known", "offline"])
+def test_a_certificate_expired_at_the_signing_time_is_refused_with_its_dates(
+    request, light, unit_head, other_report, pki, trusted, revocation
 ):
-    assert refusal(light, unit_head, sign_pdf(other_report, getattr(pki, party))) == [message]
+    request.getfixturevalue(revocation)
+    moment = (NOW - timedelta(days=20)).replace(microsecond=0)  # after the end of its validity (35 days ago)
+    assert refusal(light, unit_head, signed_at(moment, other_report, pki.expired)) == [expired_message(pki, moment)]
 
 
-def test_an_expired_certificate_is_named_as_such_even_offline(light, unit_head, other_report, pki, trusted):
-    assert refusal(light, unit_head, sign_pdf(other_report, pki.expired)) == [
-        "Chữ ký 1 (Lê Văn Cường): chứng thư số không còn hiệu lực tại thời điểm ký (đã hết hạn)."
+# -- validity at the signing time ---------------------------------------------------------------------------------
+
+
+def test_signed_while_valid_and_uploaded_after_expiry_is_accepted_valid_at_the_signing_time(
+    light, unit_head, current, pki, trusted, crl_known, client
+):
+    moment = (NOW - timedelta(days=20)).replace(microsecond=0)  # the certificate expired 5 days ago
+    signature = report_signature_upload(
+        assessment=light, user=unit_head, upload=upload(signed_at(moment, current, pki.lapsed))
+    )
+    signature.refresh_from_db()
+    assert (signature.signer_name, signature.signed_at, signature.revocation) == ("Hoàng Thị Dung", moment, "checked")
+    (check,) = signature.signatures
+    assert (check["time_source"], check["revoked_at"]) == ("signer", "")
+    client.force_login(unit_head)
+    page = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
+    assert f"Chứng thư số còn hiệu lực tại thời điểm ký {when(moment)}" in page
+    assert f"{when(moment)} (theo công cụ ký của người ký)" in page
+    until = when(pki.lapsed.certificate.not_valid_after_utc)
+    assert f"hiệu lực đến {until}" in page
+
+
+def test_a_trusted_timestamp_gives_the_signing_time(light, unit_head, current, pki, trusted, crl_known):
+    moment = (NOW - timedelta(days=20)).replace(microsecond=0)
+    signed = signed_at(moment, current, pki.lapsed, timestamper=pki.timestamper())
+    signature = report_signature_upload(assessment=light, user=unit_head, upload=upload(signed))
+    (check,) = signature.signatures
+    assert (check["time_source"], check["signed_at"]) == ("timestamp", moment.isoformat())
+
+
+def test_revoked_after_a_timestamped_signing_time_is_accepted_with_the_revocation_noted(
+    light, unit_head, current, pki, trusted, crl_known, client
+):
+    moment = (NOW - timedelta(days=10)).replace(microsecond=0)  # revoked 2 days ago
+    signed = signed_at(moment, current, pki.revoked, timestamper=pki.timestamper())
+    signature = report_signature_upload(assessment=light, user=unit_head, upload=upload(signed))
+    (check,) = signature.signatures
+    assert (check["time_source"], check["revoked_at"]) == ("timestamp", pki.crl_revocation_date.isoformat())
+    client.force_login(unit_head)
+    page = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
+    assert f"bị thu hồi lúc {when(pki.crl_revocation_date)}, sau thời điểm ký" in page
+    assert f"{when(moment)} (dấu thời gian tin cậy)" in page
+
+
+def test_revoked_after_a_signing_time_only_the_tool_states_is_refused(
+    light, unit_head, other_report, pki, trusted, crl_known
+):
+    moment = (NOW - timedelta(days=10)).replace(microsecond=0)
+    assert refusal(light, unit_head, signed_at(moment, other_report, pki.revoked)) == [
+        f"Chữ ký 1 (Trần Thị Bình): chứng thư số đã bị thu hồi lúc {when(pki.crl_revocation_date)}; thời điểm ký "
+        f"{when(moment)} trước đó chỉ do công cụ ký của người ký ghi (không có dấu thời gian tin cậy) nên không "
+        "thể chấp nhận chữ ký."
+    ]
+
+
+def test_a_signing_time_later_than_the_upload_is_refused(light, unit_head, other_report, pki, trusted, crl_known):
+    moment = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
+    assert refusal(light, unit_head, signed_at(moment, other_report, pki.signer)) == [
+        f"Chữ ký 1 (Nguyễn Văn An): thời điểm ký {when(moment)} muộn hơn thời điểm tải lên: đồng hồ của công cụ ký "
+        "bị sai; hãy chỉnh lại, ký lại rồi tải lên."
     ]
 
 
