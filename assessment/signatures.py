@@ -283,13 +283,8 @@ def _why_untrusted(status, check: SignatureCheck, certificate, at: datetime) -> 
     return _("Signature %(number)s (%(signer)s): the certificate could not be validated.") % names
 
 
-def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) -> SignatureCheck:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
-
-    check = SignatureCheck(number=number)
+def _structure_problem(number: int, embedded, size: int) -> str | None:
+    """What is wrong with a signature's structure, found without verifying it (cheap: in the request)."""
     names = {"number": number}
     try:
         certificates = embedded.signed_data["certificates"]
@@ -297,16 +292,24 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
     except (KeyError, ValueError, TypeError):
         count = 0
     if count > MAX_CERTIFICATES:
-        check.problems.append(
-            _("Signature %(number)s carries %(count)s certificates; at most %(limit)s are accepted.")
-            % {**names, "count": count, "limit": MAX_CERTIFICATES}
-        )
-        return check
+        return _("Signature %(number)s carries %(count)s certificates; at most %(limit)s are accepted.") % {
+            **names,
+            "count": count,
+            "limit": MAX_CERTIFICATES,
+        }
     if not _byte_range_ok(embedded, size):
-        check.problems.append(
-            _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
-        )
-        return check
+        return _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
+    return None
+
+
+def _check_one(number, embedded, store: TrustStore, *, last: bool) -> SignatureCheck:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
+
+    check = SignatureCheck(number=number)
+    names = {"number": number}
     try:
         certificate = embedded.signer_cert
         check.signer = _name_part(certificate, "common_name")
@@ -400,8 +403,10 @@ def _byte_range_ok(embedded, size: int) -> bool:
     return start == 0 and 0 < first <= second and length >= 0 and second + length <= size
 
 
-def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
-    """Every signature of a signed PDF verified, and the report identifier and digest it carries."""
+def _open(data: bytes, store: TrustStore) -> tuple[Verification, list]:
+    """The structural checks (readable, not encrypted, signed, not too many signatures or certificates, byte
+    ranges inside the file, a trust store configured) and the report identifier and digest the PDF carries; with
+    the signatures to verify when none failed."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -412,7 +417,7 @@ def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
             result.problems.append(
                 _("The PDF is protected by a password: save the signed report without a password and upload it again.")
             )
-            return result
+            return result, []
         info = reader.trailer_view.get("/Info")
         info = info.get_object() if info is not None else {}
         result.report_id = str(info.get("/" + REPORT_ID_KEY, "") or "")
@@ -421,23 +426,40 @@ def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as error:
         logger.info("Signed PDF unreadable: %r", error)
         result.problems.append(_("The file is not a readable PDF."))
-        return result
+        return result, []
     if not embedded:
         result.problems.append(
             _("The PDF carries no digital signature: sign it with your signing tool (USB token or remote signing).")
         )
-        return result
+        return result, []
     if len(embedded) > MAX_SIGNATURES:
         result.problems.append(
             _("The PDF carries %(count)s signatures; at most %(limit)s are accepted.")
             % {"count": len(embedded), "limit": MAX_SIGNATURES}
         )
-        return result
+        return result, []
     if not store.roots:
         result.problems.append(_("No trusted certificate authority is configured yet: ask Home Affairs."))
-        return result
+        return result, []
     for number, signature in enumerate(embedded, start=1):
-        result.signatures.append(_check_one(number, signature, store, last=number == len(embedded), size=len(data)))
+        problem = _structure_problem(number, signature, len(data))
+        if problem:
+            result.signatures.append(SignatureCheck(number=number, problems=[problem]))
+    return result, ([] if result.signatures else embedded)
+
+
+def inspect_signed_pdf(data: bytes, store: TrustStore) -> Verification:
+    """The cheap structural checks only (the upload request): ``problems`` says why the file cannot even be
+    verified; ``signatures`` holds only the signatures whose structure is broken."""
+    return _open(data, store)[0]
+
+
+def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
+    """Every signature of a signed PDF verified (the structure, then each chain at its signing time, revocation,
+    coverage), and the report identifier and digest it carries."""
+    result, embedded = _open(data, store)
+    for number, signature in enumerate(embedded, start=1):
+        result.signatures.append(_check_one(number, signature, store, last=number == len(embedded)))
     return result
 
 
