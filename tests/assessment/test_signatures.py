@@ -312,7 +312,7 @@ def test_signed_while_valid_and_uploaded_after_expiry_is_accepted_valid_at_the_s
     assert (check["time_source"], check["revoked_at"]) == ("signer", "")
     client.force_login(unit_head)
     page = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
-    assert f"Chứng thư số còn hiệu lực tại thời điểm ký {when(moment)}" in page
+    assert f"Còn hiệu lực tại thời điểm ký {when(moment)}" in page
     assert f"{when(moment)} (theo công cụ ký của người ký)" in page
     until = when(pki.lapsed.certificate.not_valid_after_utc)
     assert f"hiệu lực đến {until}" in page
@@ -336,7 +336,7 @@ def test_revoked_after_a_timestamped_signing_time_is_accepted_with_the_revocatio
     assert (check["time_source"], check["revoked_at"]) == ("timestamp", pki.crl_revocation_date.isoformat())
     client.force_login(unit_head)
     page = client.get(reverse("assessment:assessment-summary", args=[light.pk])).content.decode()
-    assert f"bị thu hồi lúc {when(pki.crl_revocation_date)}, sau thời điểm ký" in page
+    assert f"Bị thu hồi lúc {when(pki.crl_revocation_date)}, sau thời điểm ký" in page
     assert f"{when(moment)} (dấu thời gian tin cậy)" in page
 
 
@@ -425,6 +425,13 @@ def test_bad_input_is_refused_in_the_request_with_a_clear_message(
     light, unit_head, other_report, pki, trusted, crl_known, make, message
 ):
     assert refusal(light, unit_head, make(other_report, pki)) == [message]
+
+
+def test_more_signatures_than_the_limit_are_refused_in_the_request(light, unit_head, other_report, pki, trusted):
+    crowded = other_report
+    for number in range(1, signatures.MAX_SIGNATURES + 2):
+        crowded = sign_pdf(crowded, pki.signer, field_name=f"Signature{number}")
+    assert refusal(light, unit_head, crowded) == ["Tệp PDF mang 11 chữ ký; chỉ chấp nhận tối đa 10."]
 
 
 def test_a_certificate_chain_loop_is_refused_by_the_verification_job(light, unit_head, current, pki, trusted):
