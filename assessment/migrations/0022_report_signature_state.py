@@ -1,5 +1,6 @@
 # Issue 15: signed reports are verified by a background job (pending → verified or refused); the rows verified in
-# the request before are verified, checked when they were uploaded.
+# the request before are verified, checked when they were uploaded. The audit trail's events inside a status say
+# what they are about: the signed report's events, told apart by their text until now, are marked.
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,6 +10,13 @@ from django.db import migrations, models
 def checked_when_uploaded(apps, schema_editor):
     ReportSignature = apps.get_model("assessment", "ReportSignature")
     ReportSignature.objects.filter(checked_at__isnull=True).update(checked_at=models.F("verified_at"))
+
+
+def mark_signed_report_events(apps, schema_editor):
+    AssessmentEvent = apps.get_model("assessment", "AssessmentEvent")
+    inside = AssessmentEvent.objects.filter(from_status=models.F("to_status"))
+    for prefix in ("Báo cáo ký số", "Digitally signed report"):
+        inside.filter(reason__startswith=prefix).update(kind="signed_report")
 
 
 class Migration(migrations.Migration):
@@ -40,6 +48,12 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(checked_when_uploaded, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name='assessmentevent',
+            name='kind',
+            field=models.CharField(blank=True, choices=[('signed_report', 'signed report')], max_length=20, verbose_name='about'),
+        ),
+        migrations.RunPython(mark_signed_report_events, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='reportsignature',
             name='document',

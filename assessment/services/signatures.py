@@ -112,6 +112,7 @@ def _store(*, assessment, user, upload, checked, inspection: Verification) -> Re
         assessment=assessment,
         from_status=assessment.status,
         to_status=assessment.status,
+        kind="signed_report",
         actor=user,
         reason=_("Digitally signed report %(name)s received: verification in progress.")
         % {"name": document.original_name},
@@ -176,6 +177,7 @@ def _record(*, signature_id: int, verification: Verification) -> ReportSignature
         assessment=assessment,
         from_status=assessment.status,
         to_status=assessment.status,
+        kind="signed_report",
         actor=signature.uploaded_by,
         reason=reason,
     )

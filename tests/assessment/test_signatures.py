@@ -512,9 +512,10 @@ def test_the_summary_shows_the_verification_in_progress_then_the_result_after_re
     assert "Chữ ký hợp lệ" in text and "Nguyễn Văn An" in text and "đã kiểm tra, chưa bị thu hồi" in text
     signature.refresh_from_db()
     assert (signature.state, signature.revocation) == (SignatureState.VERIFIED, "checked")
-    assert list(AssessmentEvent.objects.filter(assessment=light).values_list("reason", flat=True))[0] == (
-        "Đã nhận báo cáo ký số bao-cao-ky-so.pdf: đang kiểm tra chữ ký."
-    )
+    events = list(AssessmentEvent.objects.filter(assessment=light))
+    assert events[0].reason == "Đã nhận báo cáo ký số bao-cao-ky-so.pdf: đang kiểm tra chữ ký."
+    assert events[1].reason.startswith("Báo cáo ký số đã được xác minh: người ký Nguyễn Văn An")
+    assert [(event.is_transition, event.what) for event in events] == [(False, "Báo cáo ký số")] * 2  # audit trail
 
 
 def test_with_the_broker_down_the_upload_succeeds_and_the_job_is_sent_later(
