@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assessmentevent',
             name='kind',
-            field=models.CharField(blank=True, choices=[('signed_report', 'signed report')], max_length=20, verbose_name='about'),
+            field=models.CharField(blank=True, choices=[('signed_report', 'signed report')], db_default='', default='', max_length=20, verbose_name='about'),
         ),
         migrations.RunPython(mark_signed_report_events, migrations.RunPython.noop),
         migrations.AlterField(

@@ -287,7 +287,15 @@ class AssessmentEvent(models.Model):
     at = models.DateTimeField(_("at"), auto_now_add=True)
     reason = models.TextField(_("reason"), blank=True)
     # what a change inside the status was about ("" for a transition or the difficulties text)
-    kind = models.CharField(_("about"), max_length=20, blank=True, choices=[("signed_report", _("signed report"))])
+    # (a database default too: publication inserts its events in one INSERT … SELECT)
+    kind = models.CharField(
+        _("about"),
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("signed_report", _("signed report"))],
+    )
 
     class Meta:
         verbose_name = _("transition")
