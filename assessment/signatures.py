@@ -3,8 +3,8 @@
 The generated self-assessment report carries, in its PDF document information (keys ``/CCHCReportID`` and
 ``/CCHCContentSHA256``) and in small print on its last page, an identifier of the assessment and the SHA-256 of
 its content (``content_digest``). A signed PDF is accepted only when every signature in it is intact, the last
-one covers the whole file, each certificate chains to a certificate Home Affairs trusts and was valid when
-checked, none is revoked, and the identifier and digest equal the assessment's current ones.
+one covers the whole file, each certificate chains to a certificate Home Affairs trusts and was valid at the
+signing time, none is revoked, and the identifier and digest equal the assessment's current ones.
 
 pyHanko verifies the signatures (pyhanko-certvalidator builds the chains and checks revocation). Revocation is
 checked first strictly (hard-fail: a certificate naming an OCSP/CRL address must have a reachable answer); when
@@ -302,7 +302,7 @@ def _structure_problem(number: int, embedded, size: int) -> str | None:
     return None
 
 
-def _check_one(number, embedded, store: TrustStore, *, last: bool) -> SignatureCheck:
+def _check_one(number, embedded, store: TrustStore, *, last: bool, received_at: datetime) -> SignatureCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -317,8 +317,7 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool) -> SignatureC
         check.valid_until = certificate.not_valid_after.isoformat()
         signed_at, check.time_source = _signing_time(embedded, store)
         names["signer"] = check.signer or "?"
-        now = timezone.now()
-        if signed_at is not None and signed_at > now + FUTURE_TOLERANCE:
+        if signed_at is not None and signed_at > received_at + FUTURE_TOLERANCE:
             check.signed_at = signed_at.isoformat()
             check.problems.append(
                 _(
@@ -328,26 +327,23 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool) -> SignatureC
                 % {**names, "at": _when(signed_at)}
             )
             return check
-        strict = _strict_context(store, signed_at)
+        moment = signed_at or received_at  # no signing time stated: as the chain stood at the upload
+        strict = _strict_context(store, moment)
         status = validate_pdf_signature(embedded, strict) if strict is not None else None
         revocation = CHECKED if _has_revocation_address(certificate) else NO_ADDRESS
         if status is None or (not status.trusted and not status.revoked):
-            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail", signed_at))
+            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail", moment))
             # Trusted only leniently: revocation could not be checked. Untrusted: the lenient pass names the real
             # reason (expired, no chain…), not the missing revocation answer.
             status, revocation = lenient, (OFFLINE if lenient.trusted else revocation)
-        revoked_later = (
-            _revoked_since(embedded, store, signed_at)
-            if signed_at is not None and status.trusted and revocation == CHECKED
-            else None
-        )
+        revoked_later = _revoked_since(embedded, store, moment) if status.trusted and revocation == CHECKED else None
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         logger.info("Signature %s unreadable: %r", number, error)
         check.problems.append(
             _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
         )
         return check
-    at = signed_at or now
+    at = moment
     check.signed_at = at.isoformat()
     check.intact = bool(status.intact and status.valid)
     level = status.modification_level
@@ -454,12 +450,16 @@ def inspect_signed_pdf(data: bytes, store: TrustStore) -> Verification:
     return _open(data, store)[0]
 
 
-def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
+def verify_signed_pdf(data: bytes, store: TrustStore, *, received_at: datetime | None = None) -> Verification:
     """Every signature of a signed PDF verified (the structure, then each chain at its signing time, revocation,
-    coverage), and the report identifier and digest it carries."""
+    coverage), and the report identifier and digest it carries. ``received_at``: when the file was uploaded (a
+    signing time after it is refused; without a stated signing time the chain is validated then); default now."""
+    received_at = received_at or timezone.now()
     result, embedded = _open(data, store)
     for number, signature in enumerate(embedded, start=1):
-        result.signatures.append(_check_one(number, signature, store, last=number == len(embedded)))
+        result.signatures.append(
+            _check_one(number, signature, store, last=number == len(embedded), received_at=received_at)
+        )
     return result
 
 

@@ -130,7 +130,7 @@ def report_signature_verify(*, signature_id: int) -> ReportSignature:
     with signature.document.file.open("rb") as stored:
         data = stored.read()
     try:
-        verification = verify_signed_pdf(data, trust_store())  # slow part: outside the lock
+        verification = verify_signed_pdf(data, trust_store(), received_at=signature.verified_at)  # no lock held
     except Exception:  # a bug or a file pyHanko chokes on: refused with a message, never pending for ever
         logger.exception("signed report %s could not be verified", signature_id)
         verification = Verification(
@@ -142,7 +142,7 @@ def report_signature_verify(*, signature_id: int) -> ReportSignature:
 @transaction.atomic
 def _record(*, signature_id: int, verification: Verification) -> ReportSignature:
     signature = (
-        ReportSignature.objects.select_for_update()
+        ReportSignature.objects.select_for_update(of=("self",))  # the document is an outer join (nullable)
         .select_related("assessment", "document", "uploaded_by")
         .get(pk=signature_id)
     )

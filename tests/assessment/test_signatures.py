@@ -359,6 +359,17 @@ def test_a_signing_time_later_than_the_upload_is_refused(light, unit_head, curre
     ]
 
 
+def test_the_signing_time_is_compared_with_the_upload_not_with_the_job(current, pki):
+    """A job run long after the upload (the broker was down) still refuses a signing time later than the upload."""
+    signed = sign_pdf(current, pki.signer)
+    store = signatures.TrustStore(roots=(("R", pki.root.der),), intermediates=(("I", pki.intermediate.der),))
+    uploaded_before = timezone.now() - timedelta(hours=1)
+    (check,) = signatures.verify_signed_pdf(signed, store, received_at=uploaded_before).signatures
+    assert check.problems and "muộn hơn thời điểm tải lên" in check.problems[0]
+    (check,) = signatures.verify_signed_pdf(signed, store).signatures
+    assert (check.problems, check.time_source) == ([], "signer")
+
+
 def test_a_report_of_an_older_version_is_refused(light, unit_head, unit_staff, current, pki, trusted, crl_known):
     signed = sign_pdf(current, pki.signer)
     leaf = score_of(light, "1.1")
