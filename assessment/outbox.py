@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 ERROR_LENGTH = 2000
 SEND_EMAIL = "assessment.tasks.send_email"
 BUILD_PUBLICATION_FILES = "assessment.tasks.build_publication_files"
+VERIFY_REPORT_SIGNATURE = "assessment.tasks.verify_report_signature"
 
 
 def _task(name: str):

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from assessment.models import SignatureState
 from assessment.policy import signed_report_refusal
 from assessment.selectors.portal import unit_assessments
-from assessment.selectors.signatures import report_signature_latest
+from assessment.selectors.signatures import report_signature_display
 from assessment.services.signatures import report_signature_upload
 
 
@@ -25,7 +26,7 @@ class SignedReportForm(forms.Form):
 def signature_context(user, assessment) -> dict:
     """What the summary page shows of the digitally signed report: the last accepted one and the upload form."""
     return {
-        "report_signature": report_signature_latest(assessment),
+        **report_signature_display(assessment),  # issue 15
         "may_upload_signed_report": signed_report_refusal(user, assessment) is None,
         "signed_report_form": SignedReportForm(),
     }
@@ -33,7 +34,8 @@ def signature_context(user, assessment) -> dict:
 
 @require_POST
 def report_signature_upload_view(request, pk):
-    """Verify the uploaded signed report; back on the summary page with the verification or every reason."""
+    """Check and store the uploaded signed report (verified by a background job); back on the summary page with
+    the verification, every reason, or the verification in progress."""
     assessment = get_object_or_404(unit_assessments(request.user), pk=pk)  # another unit's: 404
     form = SignedReportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -49,7 +51,16 @@ def report_signature_upload_view(request, pk):
         for problem in error.messages:
             messages.error(request, problem)
     else:
-        messages.success(
-            request, _("The digitally signed report of %(signer)s was verified.") % {"signer": signature.signer_name}
-        )
+        signature.refresh_from_db()  # the verification job ran already when the jobs run in the process
+        if signature.state == SignatureState.VERIFIED:
+            messages.success(
+                request,
+                _("The digitally signed report of %(signer)s was verified.") % {"signer": signature.signer_name},
+            )
+        elif signature.state == SignatureState.REFUSED:
+            messages.error(request, _("The digitally signed report was not accepted:"))
+            for problem in signature.problems:
+                messages.error(request, problem)
+        else:
+            messages.info(request, _("The digitally signed report was received: its signatures are being checked."))
     return redirect("assessment:assessment-summary", assessment.pk)

@@ -3,22 +3,25 @@
 The generated self-assessment report carries, in its PDF document information (keys ``/CCHCReportID`` and
 ``/CCHCContentSHA256``) and in small print on its last page, an identifier of the assessment and the SHA-256 of
 its content (``content_digest``). A signed PDF is accepted only when every signature in it is intact, the last
-one covers the whole file, each certificate chains to a certificate Home Affairs trusts and was valid when
-checked, none is revoked, and the identifier and digest equal the assessment's current ones.
+one covers the whole file, each certificate chains to a certificate Home Affairs trusts and was valid at the
+signing time, none is revoked, and the identifier and digest equal the assessment's current ones.
 
 pyHanko verifies the signatures (pyhanko-certvalidator builds the chains and checks revocation). Revocation is
 checked first strictly (hard-fail: a certificate naming an OCSP/CRL address must have a reachable answer); when
 no answer can be had, again leniently, and the result says "not checked (offline)", never "valid".
 """
 
+import asyncio
 import hashlib
 import io
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,11 @@ MAX_CERTIFICATES = 20
 MAX_SIGNATURES = 10
 
 CHECKED, OFFLINE, NO_ADDRESS, REVOKED = "checked", "offline", "no_address", "revoked"
+
+# Where the signing time comes from: a trusted timestamp token, the signer's tool, or (none stated) the upload.
+TIMESTAMP, SIGNER_TOOL, UPLOAD = "timestamp", "signer", "upload"
+# A signing time this much later than the upload is a wrong clock, refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,10 @@ class SignatureCheck:
     number: int
     signer: str = ""
     organisation: str = ""
-    signed_at: str = ""  # ISO 8601, as the signer's tool reported it
+    signed_at: str = ""  # ISO 8601: the signing time the chain was validated at
+    time_source: str = ""  # TIMESTAMP, SIGNER_TOOL or UPLOAD
+    valid_until: str = ""  # ISO 8601: the end of the signer certificate's validity
+    revoked_at: str = ""  # ISO 8601: revoked after the signing time (proved by a timestamp), else ""
     trust_root: str = ""
     intact: bool = False
     covers_document: bool = False
@@ -103,6 +114,9 @@ class SignatureCheck:
             "signer": self.signer,
             "organisation": self.organisation,
             "signed_at": self.signed_at,
+            "time_source": self.time_source,
+            "valid_until": self.valid_until,
+            "revoked_at": self.revoked_at,
             "trust_root": self.trust_root,
             "intact": self.intact,
             "covers_document": self.covers_document,
@@ -156,24 +170,71 @@ def _has_revocation_address(certificate) -> bool:
     return bool(certificate.crl_distribution_points or certificate.ocsp_urls)
 
 
-def _context(store: TrustStore, mode: str):
+def _context(store: TrustStore, mode: str, moment: datetime | None = None):
+    """A validation context on the trust store; at ``moment`` (point-in-time: the certificates' validity and
+    revocation as they stood then, revocation data issued later accepted), else now."""
     from asn1crypto import x509
     from pyhanko_certvalidator import ValidationContext
 
+    at = {} if moment is None else {"moment": moment, "retroactive_revinfo": True}
     return ValidationContext(
         trust_roots=[x509.Certificate.load(der) for _name, der in store.roots],
         other_certs=[x509.Certificate.load(der) for _name, der in store.intermediates],
         revocation_mode=mode,
+        **at,
         **revocation_sources(),
     )
 
 
-def _strict_context(store: TrustStore):
+def _strict_context(store: TrustStore, moment: datetime | None = None):
     """The hard-fail context, or None when it cannot check anything (no fetching and no revocation data given)."""
     try:
-        return _context(store, "hard-fail")
+        return _context(store, "hard-fail", moment)
     except ValueError:
         return None
+
+
+def _signing_time(embedded, store: TrustStore) -> tuple[datetime | None, str]:
+    """(the signing time, where it comes from): a trusted timestamp token's time, else the time the signer's tool
+    states, else (None, UPLOAD)."""
+    from pyhanko.sign.validation.generic_cms import collect_timing_info
+
+    timing = asyncio.run(
+        collect_timing_info(embedded.signer_info, _context(store, "soft-fail"), raw_digest=embedded.compute_digest)
+    )
+    token = timing.get("timestamp_validity")
+    if token is not None and token.intact and token.valid and token.trusted:
+        return token.timestamp, TIMESTAMP
+    stated = embedded.self_reported_timestamp
+    return (stated, SIGNER_TOOL) if stated is not None else (None, UPLOAD)
+
+
+def _revoked_since(embedded, store: TrustStore, signed_at: datetime) -> datetime | None:
+    """When the signer's certificate (or a CA above it) was revoked after ``signed_at``, as the revocation data
+    says at the last moment it was valid (now, or its end of validity); None when not revoked."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
+
+    certificate = embedded.signer_cert
+    later = min(timezone.now(), certificate.not_valid_after - timedelta(seconds=1))
+    if later <= signed_at:
+        return None
+    validator = CertificateValidator(
+        certificate,
+        intermediate_certs=embedded.other_embedded_certs,
+        validation_context=_context(store, "soft-fail", later),
+    )
+    try:
+        asyncio.run(validator.async_validate_path())
+    except RevokedError as error:
+        return error.revocation_dt
+    except (PathBuildingError, PathValidationError):
+        return None
+    return None
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _trust_root_name(store: TrustStore, status) -> str:
@@ -188,12 +249,18 @@ def _trust_root_name(store: TrustStore, status) -> str:
     return next((name for name, root in store.roots if root == der), _name_part(anchor, "common_name"))
 
 
-def _why_untrusted(status, check: SignatureCheck) -> str:
+def _why_untrusted(status, check: SignatureCheck, certificate, at: datetime) -> str:
     from pyhanko.sign.ades.report import AdESIndeterminate
 
     indic = status.trust_problem_indic
-    names = {"number": check.number, "signer": check.signer or "?"}
+    names = {"number": check.number, "signer": check.signer or "?", "at": _when(at)}
     if status.revoked or indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
+        details = status.revocation_details
+        if details is not None and details.revocation_date is not None:
+            return _(
+                "Signature %(number)s (%(signer)s): the certificate was revoked on %(revoked)s, before the signing "
+                "time %(at)s."
+            ) % {**names, "revoked": _when(details.revocation_date)}
         return _("Signature %(number)s (%(signer)s): the certificate has been revoked.") % names
     if indic in (
         AdESIndeterminate.EXPIRED,
@@ -201,9 +268,10 @@ def _why_untrusted(status, check: SignatureCheck) -> str:
         AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
         AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
     ):
-        return (
-            _("Signature %(number)s (%(signer)s): the certificate was not valid at the signing time (expired).") % names
-        )
+        return _(
+            "Signature %(number)s (%(signer)s): the certificate was not valid at the signing time %(at)s (valid "
+            "from %(start)s to %(end)s)."
+        ) % {**names, "start": _when(certificate.not_valid_before), "end": _when(certificate.not_valid_after)}
     if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
         return (
             _(
@@ -215,7 +283,26 @@ def _why_untrusted(status, check: SignatureCheck) -> str:
     return _("Signature %(number)s (%(signer)s): the certificate could not be validated.") % names
 
 
-def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) -> SignatureCheck:
+def _structure_problem(number: int, embedded, size: int) -> str | None:
+    """What is wrong with a signature's structure, found without verifying it (cheap: in the request)."""
+    names = {"number": number}
+    try:
+        certificates = embedded.signed_data["certificates"]
+        count = len(certificates) if certificates.native is not None else 0
+    except (KeyError, ValueError, TypeError):
+        count = 0
+    if count > MAX_CERTIFICATES:
+        return _("Signature %(number)s carries %(count)s certificates; at most %(limit)s are accepted.") % {
+            **names,
+            "count": count,
+            "limit": MAX_CERTIFICATES,
+        }
+    if not _byte_range_ok(embedded, size):
+        return _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
+    return None
+
+
+def _check_one(number, embedded, store: TrustStore, *, last: bool, received_at: datetime) -> SignatureCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -224,41 +311,40 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
     check = SignatureCheck(number=number)
     names = {"number": number}
     try:
-        certificates = embedded.signed_data["certificates"]
-        count = len(certificates) if certificates.native is not None else 0
-    except (KeyError, ValueError, TypeError):
-        count = 0
-    if count > MAX_CERTIFICATES:
-        check.problems.append(
-            _("Signature %(number)s carries %(count)s certificates; at most %(limit)s are accepted.")
-            % {**names, "count": count, "limit": MAX_CERTIFICATES}
-        )
-        return check
-    if not _byte_range_ok(embedded, size):
-        check.problems.append(
-            _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
-        )
-        return check
-    try:
         certificate = embedded.signer_cert
         check.signer = _name_part(certificate, "common_name")
         check.organisation = _name_part(certificate, "organization_name")
-        strict = _strict_context(store)
+        check.valid_until = certificate.not_valid_after.isoformat()
+        signed_at, check.time_source = _signing_time(embedded, store)
+        names["signer"] = check.signer or "?"
+        if signed_at is not None and signed_at > received_at + FUTURE_TOLERANCE:
+            check.signed_at = signed_at.isoformat()
+            check.problems.append(
+                _(
+                    "Signature %(number)s (%(signer)s): its signing time %(at)s is later than the upload: the clock "
+                    "of the signing tool is wrong; correct it, sign again and upload."
+                )
+                % {**names, "at": _when(signed_at)}
+            )
+            return check
+        moment = signed_at or received_at  # no signing time stated: as the chain stood at the upload
+        strict = _strict_context(store, moment)
         status = validate_pdf_signature(embedded, strict) if strict is not None else None
         revocation = CHECKED if _has_revocation_address(certificate) else NO_ADDRESS
         if status is None or (not status.trusted and not status.revoked):
-            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail"))
+            lenient = validate_pdf_signature(embedded, _context(store, "soft-fail", moment))
             # Trusted only leniently: revocation could not be checked. Untrusted: the lenient pass names the real
             # reason (expired, no chain…), not the missing revocation answer.
             status, revocation = lenient, (OFFLINE if lenient.trusted else revocation)
+        revoked_later = _revoked_since(embedded, store, moment) if status.trusted and revocation == CHECKED else None
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         logger.info("Signature %s unreadable: %r", number, error)
         check.problems.append(
             _("Signature %(number)s cannot be read: its byte range or its content is damaged.") % names
         )
         return check
-    names["signer"] = check.signer or "?"
-    check.signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
+    at = moment
+    check.signed_at = at.isoformat()
     check.intact = bool(status.intact and status.valid)
     level = status.modification_level
     if last:
@@ -288,7 +374,19 @@ def _check_one(number, embedded, store: TrustStore, *, last: bool, size: int) ->
             % names
         )
     if check.intact and not check.trusted:  # a broken signature's chain says nothing more
-        check.problems.append(_why_untrusted(status, check))
+        check.problems.append(_why_untrusted(status, check, certificate, at))
+    if check.intact and check.trusted and revoked_later is not None:
+        if check.time_source == TIMESTAMP:
+            check.revoked_at = revoked_later.isoformat()
+        else:
+            check.problems.append(
+                _(
+                    "Signature %(number)s (%(signer)s): the certificate was revoked on %(revoked)s; the signing time "
+                    "%(at)s before it is only stated by the signer's tool (no trusted timestamp), so the signature "
+                    "cannot be accepted."
+                )
+                % {**names, "revoked": _when(revoked_later), "at": _when(at)}
+            )
     return check
 
 
@@ -301,8 +399,10 @@ def _byte_range_ok(embedded, size: int) -> bool:
     return start == 0 and 0 < first <= second and length >= 0 and second + length <= size
 
 
-def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
-    """Every signature of a signed PDF verified, and the report identifier and digest it carries."""
+def _open(data: bytes, store: TrustStore) -> tuple[Verification, list]:
+    """The structural checks (readable, not encrypted, signed, not too many signatures or certificates, byte
+    ranges inside the file, a trust store configured) and the report identifier and digest the PDF carries; with
+    the signatures to verify when none failed."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -313,7 +413,7 @@ def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
             result.problems.append(
                 _("The PDF is protected by a password: save the signed report without a password and upload it again.")
             )
-            return result
+            return result, []
         info = reader.trailer_view.get("/Info")
         info = info.get_object() if info is not None else {}
         result.report_id = str(info.get("/" + REPORT_ID_KEY, "") or "")
@@ -322,23 +422,44 @@ def verify_signed_pdf(data: bytes, store: TrustStore) -> Verification:
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as error:
         logger.info("Signed PDF unreadable: %r", error)
         result.problems.append(_("The file is not a readable PDF."))
-        return result
+        return result, []
     if not embedded:
         result.problems.append(
             _("The PDF carries no digital signature: sign it with your signing tool (USB token or remote signing).")
         )
-        return result
+        return result, []
     if len(embedded) > MAX_SIGNATURES:
         result.problems.append(
             _("The PDF carries %(count)s signatures; at most %(limit)s are accepted.")
             % {"count": len(embedded), "limit": MAX_SIGNATURES}
         )
-        return result
+        return result, []
     if not store.roots:
         result.problems.append(_("No trusted certificate authority is configured yet: ask Home Affairs."))
-        return result
+        return result, []
     for number, signature in enumerate(embedded, start=1):
-        result.signatures.append(_check_one(number, signature, store, last=number == len(embedded), size=len(data)))
+        problem = _structure_problem(number, signature, len(data))
+        if problem:
+            result.signatures.append(SignatureCheck(number=number, problems=[problem]))
+    return result, ([] if result.signatures else embedded)
+
+
+def inspect_signed_pdf(data: bytes, store: TrustStore) -> Verification:
+    """The cheap structural checks only (the upload request): ``problems`` says why the file cannot even be
+    verified; ``signatures`` holds only the signatures whose structure is broken."""
+    return _open(data, store)[0]
+
+
+def verify_signed_pdf(data: bytes, store: TrustStore, *, received_at: datetime | None = None) -> Verification:
+    """Every signature of a signed PDF verified (the structure, then each chain at its signing time, revocation,
+    coverage), and the report identifier and digest it carries. ``received_at``: when the file was uploaded (a
+    signing time after it is refused; without a stated signing time the chain is validated then); default now."""
+    received_at = received_at or timezone.now()
+    result, embedded = _open(data, store)
+    for number, signature in enumerate(embedded, start=1):
+        result.signatures.append(
+            _check_one(number, signature, store, last=number == len(embedded), received_at=received_at)
+        )
     return result
 
 

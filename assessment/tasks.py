@@ -35,6 +35,14 @@ def build_publication_files(publication_id: int) -> list[str]:
     return list(exports.FORMATS)
 
 
+@shared_task(name=outbox.VERIFY_REPORT_SIGNATURE)
+def verify_report_signature(signature_id: int) -> str:
+    """Verify an uploaded digitally signed report (issue 15): its state afterwards (verified or refused)."""
+    from assessment.services.signatures import report_signature_verify
+
+    return report_signature_verify(signature_id=signature_id).state
+
+
 @shared_task(name="assessment.tasks.send_pending_jobs")
 def send_pending_jobs() -> tuple[int, int]:
     """Beat, every minute: hand to the queue the jobs a broker outage left pending."""

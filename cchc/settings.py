@@ -373,9 +373,20 @@ SIGNATURE_REVOCATION_FETCH = env_bool("SIGNATURE_REVOCATION_FETCH", True)
 SIGNATURE_FETCH_TIMEOUT = env_int("SIGNATURE_FETCH_TIMEOUT", 5)
 LOGGING["loggers"]["pyhanko"] = {"level": "CRITICAL"}  # it logs every refused chain with a traceback
 LOGGING["loggers"]["pyhanko_certvalidator"] = {"level": "CRITICAL"}
-# The city's signing key for publications: a PKCS#12 file and its password (unset: nothing is signed).
+# The city's signing key for publications: a PKCS#12 file and its password (unset: nothing is signed)…
 SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
 SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")
+# …or a PKCS#11 token (USB token, HSM; used instead of the PKCS#12 file when set): the module (.so), the token's
+# label, the user PIN (or a file holding it), the labels of the key and of its certificate (default: the key's).
+SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "")
+SIGNING_PKCS11_TOKEN_LABEL = os.environ.get("SIGNING_PKCS11_TOKEN_LABEL", "")
+SIGNING_PKCS11_PIN = os.environ.get("SIGNING_PKCS11_PIN", "")
+SIGNING_PKCS11_PIN_FILE = os.environ.get("SIGNING_PKCS11_PIN_FILE", "")
+SIGNING_PKCS11_KEY_LABEL = os.environ.get("SIGNING_PKCS11_KEY_LABEL", "")
+SIGNING_PKCS11_CERT_LABEL = os.environ.get("SIGNING_PKCS11_CERT_LABEL", "")
+# Hash in the application and have the token sign the digest (CKM_ECDSA, CKM_RSA_PKCS): for tokens without
+# hash-then-sign mechanisms (SoftHSM's ECDSA, some USB tokens).
+SIGNING_PKCS11_RAW_MECHANISM = env_bool("SIGNING_PKCS11_RAW_MECHANISM", False)
 # --- celery: background jobs, shared cache, health checks, structured logs (issue 14) ---
 # Jobs (cchc/celery.py): on a Redis broker in production; without one, every task runs inside the process
 # that asks for it (the demo, the unit tests: no worker needed). A job is written to the database first

@@ -19,7 +19,7 @@ from assessment.models import Assessment, Method, Score
 from assessment.policy import COUNCIL, ROUND_1, ROUND_2, appraisal_round, grade_refusal, may_manage_rounds
 from assessment.selectors.appraisal import grading_rows
 from assessment.selectors.audit import assessment_audit
-from assessment.selectors.signatures import report_signature_latest
+from assessment.selectors.signatures import report_signature_display
 from assessment.selectors.visibility import assessments_visible_to
 from assessment.services import (
     GradeInput,
@@ -294,7 +294,7 @@ class AssessmentAdmin(admin.ModelAdmin):
             if self.has_manage_permission(request)
             else [],
             "queue_url": reverse("admin:assessment_score_changelist") + f"?assessment__id__exact={assessment.pk}",
-            "report_signature": report_signature_latest(assessment),  # issue 15
+            **report_signature_display(assessment),  # issue 15
         }
         return TemplateResponse(request, "admin/assessment/assessment/grade.html", context, status=status)
 
@@ -413,6 +413,6 @@ class AssessmentAdmin(admin.ModelAdmin):
             "events": trail.events,
             "changes": trail.changes,
             "evidence": trail.evidence,
-            "report_signature": report_signature_latest(assessment),  # issue 15
+            **report_signature_display(assessment),  # issue 15
         }
         return TemplateResponse(request, "admin/assessment/assessment/audit.html", context)

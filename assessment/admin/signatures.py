@@ -13,6 +13,7 @@ from assessment.policy import is_coordinator
 from assessment.selectors.signatures import (
     SIGNATURE_CHECKED,
     SIGNATURE_NONE,
+    SIGNATURE_PENDING,
     SIGNATURE_UNCHECKED,
     assessments_by_signature,
 )
@@ -28,6 +29,7 @@ class SignatureStatusFilter(admin.SimpleListFilter):
         return [
             (SIGNATURE_CHECKED, _("signed digitally, revocation checked")),
             (SIGNATURE_UNCHECKED, _("signed digitally, revocation not checked")),
+            (SIGNATURE_PENDING, _("signed report being verified")),
             (SIGNATURE_NONE, _("no digital signature (scan only)")),
         ]
 

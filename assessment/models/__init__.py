@@ -92,7 +92,8 @@ from assessment.models.signatures import (  # noqa: E402
     PublicationSignature,
     ReportSignature,
     RevocationCheck,
+    SignatureState,
     TrustedCertificate,
 )
 
-__all__ += ["PublicationSignature", "ReportSignature", "RevocationCheck", "TrustedCertificate"]
+__all__ += ["PublicationSignature", "ReportSignature", "RevocationCheck", "SignatureState", "TrustedCertificate"]

@@ -286,6 +286,16 @@ class AssessmentEvent(models.Model):
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     reason = models.TextField(_("reason"), blank=True)
+    # what a change inside the status was about ("" for a transition or the difficulties text)
+    # (a database default too: publication inserts its events in one INSERT … SELECT)
+    kind = models.CharField(
+        _("about"),
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("signed_report", _("signed report"))],
+    )
 
     class Meta:
         verbose_name = _("transition")
@@ -306,4 +316,6 @@ class AssessmentEvent(models.Model):
         """What happened, as the audit trail says it: "Nháp → Đã gửi", or the change made inside the status."""
         if self.is_transition:
             return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        if self.kind == "signed_report":
+            return gettext("Digitally signed report")
         return gettext("Updated the difficulties, obstacles and recommendations")

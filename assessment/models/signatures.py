@@ -38,27 +38,45 @@ class RevocationCheck(models.TextChoices):
     NO_ADDRESS = "no_address", _("not checked (the certificate names no OCSP/CRL address)")
 
 
+class SignatureState(models.TextChoices):
+    PENDING = "pending", _("verification in progress")
+    VERIFIED = "verified", _("verified")
+    REFUSED = "refused", _("refused")
+
+
 class ReportSignature(models.Model):
-    """A digitally signed self-assessment report the system verified and accepted, with what it found."""
+    """A digitally signed self-assessment report: stored at the upload once its structure and content are right
+    (pending), then verified by a background job (verified, with what it found; or refused, with why, its file
+    removed when nothing else uses it)."""
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="report_signatures", verbose_name=_("assessment")
     )
+    state = models.CharField(_("state"), max_length=10, choices=SignatureState.choices)
     document = models.ForeignKey(
-        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed report (PDF)")
+        Document,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("signed report (PDF)"),
     )
     report_id = models.CharField(_("report identifier"), max_length=100)
     content_sha256 = models.CharField(_("content digest"), max_length=64)
-    signer_name = models.CharField(_("signer"), max_length=255)
+    signer_name = models.CharField(_("signer"), max_length=255, blank=True)
     signer_organisation = models.CharField(_("organisation"), max_length=255, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    trust_root = models.CharField(_("trust root"), max_length=200)
-    revocation = models.CharField(_("revocation"), max_length=12, choices=RevocationCheck.choices)
-    signatures = models.JSONField(_("signatures"), default=list, help_text=_("Every signature found, as verified."))
+    trust_root = models.CharField(_("trust root"), max_length=200, blank=True)
+    revocation = models.CharField(_("revocation"), max_length=12, choices=RevocationCheck.choices, blank=True)
+    signatures = models.JSONField(
+        _("signatures"), default=list, blank=True, help_text=_("Every signature found, as verified.")
+    )
+    problems = models.JSONField(_("why it was refused"), default=list, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
-    verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("verified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("digitally signed report")
@@ -66,7 +84,8 @@ class ReportSignature(models.Model):
         ordering = ["-verified_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(revocation__in=["checked", "offline", "no_address"]),
+                condition=models.Q(state="verified", revocation__in=["checked", "offline", "no_address"])
+                | models.Q(state__in=["pending", "refused"], revocation=""),
                 name="report_signature_revocation_known",
             )
         ]
@@ -77,8 +96,9 @@ class ReportSignature(models.Model):
     @property
     def checks(self) -> list[dict]:
         """The stored signatures, each signing time read back as an aware datetime (for the pages)."""
+        moments = ("signed_at", "valid_until", "revoked_at")
         return [
-            {**check, "signed_at": parse_datetime(check["signed_at"]) if check.get("signed_at") else None}
+            {**check, **{key: parse_datetime(check[key]) if check.get(key) else None for key in moments}}
             for check in self.signatures
         ]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Prefetch
 
-from assessment.models import Assessment, Evidence, ReportSignature, Score, TrustedCertificate
+from assessment.models import Assessment, Evidence, ReportSignature, Score, SignatureState, TrustedCertificate
 from assessment.signatures import ScoreContent, TrustStore, content_digest
 
 
@@ -70,25 +70,51 @@ def trust_store() -> TrustStore:
 
 
 def report_signature_latest(assessment: Assessment) -> ReportSignature | None:
-    """The signed report accepted last for the assessment, with its file."""
+    """The signed report verified last for the assessment, with its file."""
     return (
-        ReportSignature.objects.filter(assessment=assessment)
+        ReportSignature.objects.filter(assessment=assessment, state=SignatureState.VERIFIED)
         .select_related("document", "uploaded_by")
         .order_by("-verified_at", "-id")
         .first()
     )
 
 
+def report_signature_states(assessment: Assessment) -> tuple[ReportSignature | None, ReportSignature | None]:
+    """(the signed report verified last, the one uploaded after it when not verified: being verified or refused).
+    One query when the last upload is verified or there is none, two otherwise."""
+    latest = (
+        ReportSignature.objects.filter(assessment=assessment)
+        .select_related("document", "uploaded_by")
+        .order_by("-verified_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state == SignatureState.VERIFIED:
+        return latest, None
+    return report_signature_latest(assessment), latest
+
+
+def report_signature_display(assessment: Assessment) -> dict:
+    """What the pages that show the signed report read (the summary, the grading page, the audit trail)."""
+    verified, attempt = report_signature_states(assessment)
+    return {"report_signature": verified, "report_signature_attempt": attempt}
+
+
 # The admin's filter of a period's assessments by signature status.
 SIGNATURE_CHECKED, SIGNATURE_UNCHECKED, SIGNATURE_NONE = "checked", "unchecked", "none"
+SIGNATURE_PENDING = "pending"
 
 
 def assessments_by_signature(queryset, status: str):
     """``queryset`` narrowed to the assessments whose signed report is verified with revocation checked, verified
-    with revocation not checked (offline or no address), or that have no verified signed report (scan only)."""
+    with revocation not checked (offline or no address), being verified, or that have no verified signed report
+    (scan only)."""
     from django.db.models import Exists, OuterRef
 
-    signed = ReportSignature.objects.filter(assessment=OuterRef("pk"))
+    if status == SIGNATURE_PENDING:
+        return queryset.filter(
+            Exists(ReportSignature.objects.filter(assessment=OuterRef("pk"), state=SignatureState.PENDING))
+        )
+    signed = ReportSignature.objects.filter(assessment=OuterRef("pk"), state=SignatureState.VERIFIED)
     if status == SIGNATURE_CHECKED:
         return queryset.filter(Exists(signed.filter(revocation="checked")))
     if status == SIGNATURE_UNCHECKED:

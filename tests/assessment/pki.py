@@ -1,8 +1,9 @@
 """A small real PKI for the signature tests, built once per session with ``cryptography``.
 
-A root ("Test Root CA") and an intermediate it issued; a signer, a revoked signer, an expired signer (all under
-the intermediate, naming a CRL address); an untrusted root with its own signer; the intermediate's CRL listing
-the revoked one. Keys are EC P-256 so the whole PKI takes milliseconds.
+A root ("Test Root CA") and an intermediate it issued; a signer, a revoked signer (revoked two days ago), an expired
+signer (expired 35 days ago), a lapsed signer (expired 5 days ago) (all under the intermediate, naming a CRL
+address); a time-stamping authority under the intermediate; an untrusted root with its own signer; the
+intermediate's CRL listing the revoked one. Keys are EC P-256 (the TSA's RSA) so the PKI takes milliseconds.
 """
 
 import datetime
@@ -13,11 +14,12 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CRL_URL = "http://crl.pki.test/intermediate.crl"
 NOW = datetime.datetime.now(datetime.UTC)
+REVOKED_ON = (NOW - datetime.timedelta(days=2)).replace(microsecond=0)  # ``revoked``'s date in the CRL
 
 
 def _name(common_name, organisation="Ban Cơ yếu Chính phủ (thử nghiệm)"):
@@ -50,23 +52,42 @@ class Party:
     def asn1(self):
         return asn1_x509.Certificate.load(self.der)
 
-    def signer(self):
-        from pyhanko.sign import signers
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-        key = asn1_keys.PrivateKeyInfo.load(
+    @property
+    def key_info(self):
+        return asn1_keys.PrivateKeyInfo.load(
             self.key.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
         )
+
+    def signer(self):
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        key = self.key_info
         chain = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in self.chain]
         return signers.SimpleSigner(
             signing_cert=self.asn1, signing_key=key, cert_registry=SimpleCertificateStore.from_certs(chain)
         )
 
 
-def _issue(subject, issuer: Party | None, *, ca, not_before=None, not_after=None, crl=False, serial=None):
-    key = ec.generate_private_key(ec.SECP256R1())
+def _issue(
+    subject,
+    issuer: Party | None,
+    *,
+    ca,
+    not_before=None,
+    not_after=None,
+    crl=False,
+    serial=None,
+    usage=None,
+    rsa_key=False,
+):
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if rsa_key
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -89,7 +110,9 @@ def _issue(subject, issuer: Party | None, *, ca, not_before=None, not_after=None
     else:
         builder = builder.add_extension(
             x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        ).add_extension(
+            x509.ExtendedKeyUsage([usage or ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=usage is not None
+        )
     if crl:
         builder = builder.add_extension(
             x509.CRLDistributionPoints(
@@ -113,6 +136,20 @@ class Pki:
     untrusted_root: Party
     untrusted_signer: Party
     crl: bytes  # DER, the intermediate's, listing ``revoked``
+    lapsed: Party  # valid until 5 days ago
+    tsa: Party  # a time-stamping authority (extended key usage timeStamping, critical)
+    crl_revocation_date: datetime.datetime = REVOKED_ON
+
+    def timestamper(self):
+        """A time-stamping service answered by ``tsa`` (pyHanko's in-process TSA), at the current (travelled) time."""
+        from pyhanko.sign.timestamps import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        return DummyTimeStamper(
+            tsa_cert=self.tsa.asn1,
+            tsa_key=self.tsa.key_info,
+            certs_to_embed=SimpleCertificateStore.from_certs([self.tsa.asn1, self.intermediate.asn1]),
+        )
 
 
 def build_pki() -> Pki:
@@ -138,7 +175,7 @@ def build_pki() -> Pki:
         .add_revoked_certificate(
             x509.RevokedCertificateBuilder()
             .serial_number(revoked.certificate.serial_number)
-            .revocation_date(NOW - datetime.timedelta(days=2))
+            .revocation_date(REVOKED_ON)
             .build()
         )
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(intermediate.key.public_key()), False)
@@ -146,11 +183,28 @@ def build_pki() -> Pki:
         .sign(intermediate.key, hashes.SHA256())
         .public_bytes(serialization.Encoding.DER)
     )
-    return Pki(root, intermediate, signer, revoked, expired, untrusted_root, untrusted_signer, crl)
+    lapsed = _issue(
+        _name("Hoàng Thị Dung", "Sở Tư pháp Hà Nội"),
+        intermediate,
+        ca=False,
+        crl=True,
+        not_before=NOW - datetime.timedelta(days=400),
+        not_after=NOW - datetime.timedelta(days=5),
+    )
+    tsa = _issue(
+        _name("Dịch vụ cấp dấu thời gian (thử nghiệm)"),
+        intermediate,
+        ca=False,
+        usage=ExtendedKeyUsageOID.TIME_STAMPING,
+        rsa_key=True,  # pyHanko's in-process TSA signs with RSA only
+    )
+    return Pki(root, intermediate, signer, revoked, expired, untrusted_root, untrusted_signer, crl, lapsed, tsa)
 
 
-def sign_pdf(pdf: bytes, party: Party, *, field_name="Signature1", timestamp=None) -> bytes:
-    """The PDF signed by ``party`` with pyHanko, as a unit head's signing tool would (an incremental update)."""
+def sign_pdf(pdf: bytes, party: Party, *, field_name="Signature1", timestamper=None) -> bytes:
+    """The PDF signed by ``party`` with pyHanko, as a unit head's signing tool would (an incremental update); its
+    signing time (signed attribute) is the current time: travel with time_machine to sign in the past. With a
+    ``timestamper`` the signature carries a timestamp token."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -159,6 +213,7 @@ def sign_pdf(pdf: bytes, party: Party, *, field_name="Signature1", timestamp=Non
         IncrementalPdfFileWriter(io.BytesIO(pdf)),
         signers.PdfSignatureMetadata(field_name=field_name),
         signer=party.signer(),
+        timestamper=timestamper,
         output=out,
     )
     return out.getvalue()

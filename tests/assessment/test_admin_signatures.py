@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessment.models import ReportSignature, TrustedCertificate
 from tests.assessment.pki import build_pki
-from tests.factories import AssessmentFactory, DocumentFactory, PeriodFactory
+from tests.factories import AssessmentFactory, DocumentFactory, PeriodFactory, UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,7 @@ def signed(assessment, revocation):
     document = DocumentFactory(unit=assessment.unit, original_name="bao-cao-ky-so.pdf")
     return ReportSignature.objects.create(
         assessment=assessment,
+        state="verified",
         document=document,
         report_id=f"CCHC-{assessment.period.year}-{assessment.unit.code}-{assessment.pk}",
         content_sha256="ab" * 32,
@@ -49,15 +50,40 @@ def signed(assessment, revocation):
 @pytest.fixture
 def period_world(db, private_storage):
     period = PeriodFactory(year=2030)
-    checked, offline, scan = (AssessmentFactory(period=period, status="submitted") for _ in range(3))
+    checked, offline, scan, pending, refused = (AssessmentFactory(period=period, status="submitted") for _ in range(5))
     signed(checked, "checked")
     signed(offline, "offline")
-    return {"checked": checked, "offline": offline, "scan": scan}
+    attempt(pending, "pending")
+    attempt(
+        refused,
+        "refused",
+        ["Chữ ký 1 (Phạm Văn Dũng): chứng thư số không thuộc tổ chức chứng thực mà Sở Nội vụ tin cậy."],
+    )
+    return {"checked": checked, "offline": offline, "scan": scan, "pending": pending, "refused": refused}
+
+
+def attempt(assessment, state, problems=()):
+    """A signed report uploaded, being verified (with its file) or refused by the verification (without)."""
+    document = DocumentFactory(unit=assessment.unit, original_name="ky-so.pdf") if state == "pending" else None
+    return ReportSignature.objects.create(
+        assessment=assessment,
+        state=state,
+        document=document,
+        report_id=f"CCHC-{assessment.period.year}-{assessment.unit.code}-{assessment.pk}",
+        content_sha256="ab" * 32,
+        problems=list(problems),
+        uploaded_by=UserFactory(),
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("checked", ["checked"]), ("unchecked", ["offline"]), ("none", ["scan"])],
+    [
+        ("checked", ["checked"]),
+        ("unchecked", ["offline"]),
+        ("pending", ["pending"]),
+        ("none", ["scan", "pending", "refused"]),
+    ],
 )
 def test_home_affairs_lists_the_periods_assessments_by_signature_status(
     client, coordinator, period_world, value, expected, django_assert_max_num_queries
@@ -79,8 +105,22 @@ def test_the_grading_page_and_the_audit_trail_show_the_verification(client, coor
             assert "Báo cáo ký số" in page
             assert "Nguyễn Văn An" in page and "Sở Tư pháp Hà Nội" in page and "Root CA thử nghiệm" in page
             assert "chưa kiểm tra (ngoại tuyến)" in page
+            assert "Thời điểm ký" in page and "17:00 30/11/2026 (theo công cụ ký của người ký)" in page
     page = client.get(reverse("admin:assessment_assessment_grade", args=[period_world["scan"].pk])).content.decode()
     assert "Chứng thư gốc" not in page
+
+
+def test_the_grading_page_and_the_audit_trail_show_a_verification_in_progress_or_refused(
+    client, coordinator, period_world
+):
+    client.force_login(coordinator)
+    for name in ("admin:assessment_assessment_grade", "admin:assessment_assessment_audit"):
+        page = client.get(reverse(name, args=[period_world["pending"].pk])).content.decode()
+        assert 'data-state="pending"' in page and "Đang kiểm tra" in page and "ky-so.pdf" in page
+        assert "Chứng thư gốc" not in page
+        page = client.get(reverse(name, args=[period_world["refused"].pk])).content.decode()
+        assert 'data-state="refused"' in page and "Không được chấp nhận" in page
+        assert "Chữ ký 1 (Phạm Văn Dũng): chứng thư số không thuộc tổ chức chứng thực mà Sở Nội vụ tin cậy." in page
 
 
 def test_home_affairs_adds_a_trusted_root_from_its_pem_file(client, coordinator, pki):

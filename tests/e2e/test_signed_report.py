@@ -1,5 +1,6 @@
 """Issue 15 in a real browser: the head downloads the report, signs it digitally (pyHanko stands in for their
-signing tool and token), uploads it beside the scan and sees the verification, in Vietnamese."""
+signing tool and token, with a timestamping service), uploads it beside the scan and sees the verification, its
+signing time from the trusted timestamp, in Vietnamese (the verification job runs in the process: no broker)."""
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
@@ -56,7 +57,9 @@ def test_the_head_uploads_a_digitally_signed_report_and_sees_the_verification(
     download.value.save_as(report)
     signed = tmp_path / "bao-cao-ky-so.pdf"
     with ThreadPoolExecutor(1) as pool:  # pyHanko's sync API runs its own event loop: not in Playwright's thread
-        signed.write_bytes(pool.submit(sign_pdf, report.read_bytes(), pki.signer).result())
+        signed.write_bytes(
+            pool.submit(sign_pdf, report.read_bytes(), pki.signer, timestamper=pki.timestamper()).result()
+        )
 
     card.get_by_label("Báo cáo ký số (tệp PDF đã ký bằng chữ ký số của anh/chị)").set_input_files(str(signed))
     card.get_by_role("button", name="Tải lên và xác minh").click()
@@ -68,5 +71,11 @@ def test_the_head_uploads_a_digitally_signed_report_and_sees_the_verification(
     expect(result).to_contain_text("Root CA thử nghiệm")
     expect(result).to_contain_text("đã kiểm tra, chưa bị thu hồi")
     expect(result.get_by_role("link", name="bao-cao-ky-so.pdf")).to_be_visible()
+    expect(result.get_by_test_id("signing-time")).to_contain_text("(dấu thời gian tin cậy)")
+    expect(result).to_contain_text("Còn hiệu lực tại thời điểm ký")
+    page.set_viewport_size({"width": 1366, "height": 900})
     screenshot("signed-report-verified")
+    page.set_viewport_size({"width": 390, "height": 844})
+    card.scroll_into_view_if_needed()
+    screenshot("signed-report-verified-phone")
     assert ReportSignature.objects.get().assessment_id == assessment.pk
