@@ -114,4 +114,3 @@ def test_the_provisional_page_shows_the_new_grade(graded_period, coordinator, cl
     survey_points_set(actor=coordinator, rows=[(_survey_leaf(graded_period, "so-y-te").pk, D("10"))])
     page = client.get(url).content.decode()
     assert ("72,04" in page, "61,85" in page) == (True, False)
-
