@@ -4,6 +4,7 @@ survey point, bonus or penalty entry or state change, one key per period and fin
 from decimal import Decimal as D
 
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from assessment.models import Adjustment, Assessment, AssessmentStatus, Criterion, Score
@@ -24,7 +25,9 @@ BEFORE = [
     (2, "so-xay-dung", D("13.38"), D("10"), D("0"), D("0"), D("23.38"), D("27"), D("86.5926"), D("86.59")),
     (4, "so-y-te", D("8.45"), D("7.25"), D("2"), D("1"), D("16.70"), D("27"), D("61.8519"), D("61.85")),
 ]
-MISS_QUERIES = 3 + 6  # the fingerprint (assessments, scores, entries' history), then period_results
+# period_results: 6 queries, and on PostgreSQL the working memory of its one pass over the scores set first
+COMPUTE_QUERIES = 7 if connection.vendor == "postgresql" else 6
+MISS_QUERIES = 3 + COMPUTE_QUERIES  # the fingerprint (assessments, scores, entries' history), then period_results
 HIT_QUERIES = 3  # the fingerprint only
 
 
@@ -33,7 +36,7 @@ def _survey_leaf(period, unit_code):
 
 
 def test_a_second_read_comes_from_the_cache_in_fewer_queries(graded_period, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(COMPUTE_QUERIES):
         assert table(period_results(graded_period)) == BEFORE
     with django_assert_num_queries(MISS_QUERIES):
         assert table(provisional_results(graded_period)) == BEFORE
