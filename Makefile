@@ -56,7 +56,8 @@ lint: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 mutants
 
-# storage (issue 14, part): two gunicorn nodes (8611, 8612) on PostgreSQL cchc_cluster and SeaweedFS (README).
+# issue 14: two gunicorn nodes (8611, 8612) and one Celery worker on PostgreSQL cchc_cluster, Redis dbs 13 (queue)
+# and 14 (cache), SeaweedFS (README). Another machine's or run's ports: CLUSTER_TEST_ARGS="--ports 8621,8622 --redis-dbs 4,5".
 .PHONY: cluster-test
 cluster-test: setup
 	$(PY) tools/cluster_test.py $(CLUSTER_TEST_ARGS)

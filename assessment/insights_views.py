@@ -14,12 +14,12 @@ from assessment.selectors.insights import improvement_items, published_others, w
 from assessment.selectors.portal import unit_assessments, unit_documents
 from assessment.selectors.results import lost_points, unit_published_result
 from assessment.services.plans import improvement_item_save
-from assessment.services.results import period_results
+from assessment.services.results import provisional_results
 
 
 def _provisional_others(assessment) -> list:
     """The other units' shown indices in the unit's block, from the current grades (during the explanation)."""
-    for block_rows in period_results(assessment.period):
+    for block_rows in provisional_results(assessment.period):
         ids = [row.assessment_id for row in block_rows.units]
         if assessment.pk in ids:
             return [row.result.shown_index for row in block_rows.units if row.assessment_id != assessment.pk]

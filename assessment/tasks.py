@@ -5,10 +5,11 @@ import logging
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.core.management import call_command, get_commands
 
 from assessment import exports, outbox
 from assessment.models import Publication
+from assessment.policy import today
+from assessment.services.reminders import reminders_send
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,14 @@ def send_pending_jobs() -> tuple[int, int]:
 
 
 @shared_task(name="assessment.tasks.send_reminders")
-def send_reminders() -> bool:
-    """Beat, daily: the reminders command, when the project has one."""
-    if "send_reminders" not in get_commands():
-        logger.warning("no send_reminders command in this version: nothing to do")
-        return False
-    call_command("send_reminders")
-    return True
+def send_reminders() -> dict:
+    """Beat, daily at REMINDERS_HOUR: today's reminders (the service of `manage.py send_reminders`), each sent once."""
+    summary = reminders_send(today=today())
+    logger.info(
+        "reminders of %s: %s sent, %s already sent",
+        summary.on,
+        len(summary.sent),
+        summary.already_sent,
+        extra={"sent": len(summary.sent), "already_sent": summary.already_sent},
+    )
+    return {"on": summary.on.isoformat(), "sent": len(summary.sent), "already_sent": summary.already_sent}

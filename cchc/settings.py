@@ -443,6 +443,10 @@ if REDIS_CACHE_URL:
         }
     }
 
+# The provisional ranking of a period (Home Affairs' results page, the units' "what if") is kept in the cache,
+# keyed by a fingerprint of its inputs, for at most this many seconds.
+PROVISIONAL_RESULTS_CACHE_SECONDS = env_int("PROVISIONAL_RESULTS_CACHE_SECONDS", 3600)
+
 # Health checks for the load balancer (cchc/health.py): plain HTTP allowed, whatever HTTPS says.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 

@@ -84,22 +84,6 @@ def test_the_beat_schedule_names_registered_tasks():
     assert scheduled <= set(app.tasks)
 
 
-def test_the_reminders_task_waits_for_the_command(caplog, monkeypatch):
-    monkeypatch.setattr(tasks, "get_commands", lambda: {"migrate": "django.core"})
-    assert tasks.send_reminders.apply().get() is False
-    assert [record.getMessage() for record in caplog.records if record.name == "assessment.tasks"] == [
-        "no send_reminders command in this version: nothing to do"
-    ]
-
-
-def test_the_reminders_task_runs_the_command_when_it_exists(monkeypatch):
-    called = []
-    monkeypatch.setattr(tasks, "get_commands", lambda: {"send_reminders": "assessment"})
-    monkeypatch.setattr(tasks, "call_command", lambda name: called.append(name))
-    assert tasks.send_reminders.apply().get() is True
-    assert called == ["send_reminders"]
-
-
 @pytest.mark.django_db
 def test_the_pending_jobs_task_reports_what_it_sent():
     assert tasks.send_pending_jobs.apply().get() == (0, 0)

@@ -32,7 +32,7 @@ from assessment.services.results import (
     adjustment_delete,
     adjustment_save,
     period_publish,
-    period_results,
+    provisional_results,
     publish_blockers,
     publish_preview,
 )
@@ -207,7 +207,7 @@ def results_urls(period_admin):
             raise PermissionDenied
         period = get_object_or_404(results_visible_to(request.user), pk=pk)
         blocks = []
-        for rows in period_results(period):
+        for rows in provisional_results(period):
             codes = [code for code, _title in rows.fields]
             blocks.append(
                 {

@@ -1,6 +1,6 @@
 """The reminders run: every reminder the schedule asks for today, sent once, each send recorded.
 
-Called by ``manage.py send_reminders`` (cron) and callable from a task: ``reminders_send(today=…)``."""
+Called daily by the beat task ``assessment.tasks.send_reminders`` and by ``manage.py send_reminders``."""
 
 import logging
 from dataclasses import dataclass, field

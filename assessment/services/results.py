@@ -1,14 +1,17 @@
 """The period's results: computed set-based from the final scores, then frozen in a publication."""
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,6 +113,37 @@ class BlockRows:
 def _counted_scores(period: Period):
     """The score rows that count (assessment.sql.counted_filter)."""
     return Score.objects.filter(counted_filter(), assessment__period=period)
+
+
+def provisional_version(period: Period) -> str:
+    """A fingerprint of everything the provisional ranking reads, in three cheap queries: the period's assessments
+    (unit, name, block, framework, status), its score rows (how many, the sum of their versions, which every
+    write bumps, the last write) and the history of its bonus and penalty entries (every entry, change or removal
+    adds a row). Any grade, survey point, entry or state change gives another fingerprint."""
+    assessments = list(
+        Assessment.objects.filter(period=period)
+        .order_by("pk")
+        .values_list("id", "unit__code", "unit__name", "unit__block_id", "framework_id", "status")
+    )
+    scores = Score.objects.filter(assessment__period=period).aggregate(
+        rows=Count("id"), versions=Sum("version"), last=Max("updated_at")
+    )
+    entries = Adjustment.history.filter(assessment__period=period).aggregate(
+        rows=Count("history_id"), last=Max("history_id")
+    )
+    state = repr((assessments, sorted(scores.items()), sorted(entries.items())))
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def provisional_results(period: Period) -> list[BlockRows]:
+    """period_results kept in the (shared) cache while nothing it reads changes: the key names the period and the
+    fingerprint of its inputs, so a changed grade is never served stale and every node serves the same rows."""
+    key = f"provisional-results:{period.pk}:{provisional_version(period)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = period_results(period)
+        cache.set(key, rows, timeout=settings.PROVISIONAL_RESULTS_CACHE_SECONDS)
+    return rows
 
 
 def period_results(period: Period) -> list[BlockRows]:

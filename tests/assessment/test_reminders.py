@@ -193,6 +193,22 @@ def test_a_second_run_on_the_same_day_sends_nothing(cycle, django_capture_on_com
     assert len(mail.outbox) == 2
 
 
+def test_the_beat_task_sends_todays_reminders_once(cycle, django_capture_on_commit_callbacks):
+    """The daily beat entry runs the service itself (no command looked up): today's reminders, then nothing."""
+    from assessment import tasks
+
+    with at(date(2026, 1, 24)), django_capture_on_commit_callbacks(execute=True):
+        first = tasks.send_reminders.apply().get()
+        again = tasks.send_reminders.apply().get()
+    assert first == {"on": "2026-01-24", "sent": 2, "already_sent": 0}
+    assert again == {"on": "2026-01-24", "sent": 0, "already_sent": 2}
+    assert sorted(ReminderSend.objects.values_list("unit__code", "offset")) == [
+        ("so-tai-chinh", 7),
+        ("so-xay-dung", 7),
+    ]
+    assert sorted(message.to[0] for message in mail.outbox) == ["canbo@stc.hanoi.gov.vn", "canbo@sxd.hanoi.gov.vn"]
+
+
 def test_a_dry_run_lists_the_reminders_and_sends_and_records_nothing(cycle, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         summary = reminders_send(today=date(2026, 1, 24), dry_run=True)

@@ -9,8 +9,8 @@ from assessment.services.reminders import reminders_send
 
 class Command(BaseCommand):
     help = (
-        "Send today's reminders (self-assessment, explanation, appraisal) on Home Affairs' schedule; run it daily "
-        "from cron. Idempotent: a reminder already sent is never sent again."
+        "Send today's reminders (self-assessment, explanation, appraisal) on Home Affairs' schedule; Celery beat "
+        "runs the same every day. Idempotent: a reminder already sent is never sent again."
     )
 
     def add_arguments(self, parser):
