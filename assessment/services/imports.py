@@ -192,7 +192,10 @@ def _run(job: ImportJob, *, last_attempt: bool) -> Exception | None:
 def _finish(job: ImportJob, state: str, **fields) -> None:
     if state == ImportState.FAILED:
         fields.setdefault("rows_processed", 0)  # all or nothing: nothing of it was saved
-    ImportJob.objects.filter(pk=job.pk).update(state=state, finished_at=timezone.now(), last_error="", **fields)
+    # A job handed over twice (a worker lost, the broker's redelivery) never turns a finished import into a failure.
+    ImportJob.objects.filter(pk=job.pk).exclude(state=ImportState.DONE).update(
+        state=state, finished_at=timezone.now(), last_error="", **fields
+    )
     _remove_file(job)
     logger.info("import %s %s", job.pk, state, extra={"import_id": job.pk})
 

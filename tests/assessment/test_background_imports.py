@@ -367,3 +367,49 @@ def test_the_units_import_above_the_threshold_runs_in_the_background(client, coo
     assert Unit.objects.filter(code__startswith="don-vi-").count() == 5
     page = client.get(progress_url(job))
     assert text_of(page, "import-summary") == "Đã nhập xong: 5 mới, 0 cập nhật, 0 không đổi hoặc để trống."
+
+
+def test_people_imported_in_the_background_are_created_under_the_coordinator_and_invited(
+    client, coordinator, finance, settings
+):
+    from django.core import mail
+
+    from accounts.models import GovernanceEvent, User
+
+    settings.SITE_URL = "https://cchc.hanoi.gov.vn/"
+    client.force_login(coordinator)
+    rows = [
+        [
+            f"tc.canbo{number}",
+            f"Cán bộ {number}",
+            f"canbo{number}@taichinh.hanoi.example",
+            "",
+            "so-tai-chinh",
+            "unit_staff",
+        ]
+        for number in range(1, 5)
+    ]
+    content = table_csv(["username", "full_name", "email", "phone", "unit", "role"], *rows)
+    preview = client.post(
+        reverse("admin:accounts_user_import"),
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("nguoi-dung.csv", content)},
+    )
+    confirm = preview.context["confirm_form"].initial
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("admin:accounts_user_process_import"), {**confirm, "resource": "0"})
+    job = ImportJob.objects.get()
+    assert response["Location"] == progress_url(job)
+    assert (job.target, job.state, job.rows_total, job.new_count) == ("accounts.user", ImportState.DONE, 4, 4)
+    assert sorted(User.objects.filter(username__startswith="tc.canbo").values_list("username", flat=True)) == [
+        "tc.canbo1",
+        "tc.canbo2",
+        "tc.canbo3",
+        "tc.canbo4",
+    ]
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        f"canbo{number}@taichinh.hanoi.example" for number in range(1, 5)
+    ]
+    people = set(User.objects.filter(username__startswith="tc.canbo").values_list("pk", flat=True))
+    events = GovernanceEvent.objects.filter(object_id__in=people, content_type__model="user")
+    assert events.count() == 8  # each person added and their role granted
+    assert set(events.values_list("actor", flat=True)) == {coordinator.pk}

@@ -10,7 +10,7 @@ from assessment.management.commands.benchmark_open_period import Command as Open
 from assessment.models import Criterion, Method, PeriodBlock, Score
 from assessment.resources import SurveyResource
 from assessment.services import period_open
-from cchc.imports import import_table, read_table
+from cchc.imports import SCORE_IMPORT_FORMATS, import_table, read_table
 
 SURVEY_LEAVES = 8  # as the sample framework and the demo's: 8 survey criteria per unit
 
@@ -49,12 +49,18 @@ class Command(BaseCommand):
                     self._clear(period)
                     started = time.perf_counter()
                     dry = import_table(
-                        SurveyResource(period=period), read_table(content, "survey.csv"), user=user, commit=False
+                        SurveyResource(period=period),
+                        read_table(content, "survey.csv", formats=SCORE_IMPORT_FORMATS),
+                        user=user,
+                        commit=False,
                     )
                     previews.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     outcome = import_table(
-                        SurveyResource(period=period), read_table(content, "survey.csv"), user=user, commit=True
+                        SurveyResource(period=period),
+                        read_table(content, "survey.csv", formats=SCORE_IMPORT_FORMATS),
+                        user=user,
+                        commit=True,
                     )
                     imports.append(time.perf_counter() - started)
                     assert dry.ok and outcome.ok and outcome.updated == rows, [
