@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 )
                 anchors, previews, imports = [], [], []
                 for run in range(runs):
-                    points = "1" if run % 2 == 0 else "0,5"
+                    points = "1" if run % 2 == 0 else "0.5"
                     content = self._file(period, points)
                     anchors.append(self._anchor(period))
                     self._clear(period)
