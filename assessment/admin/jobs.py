@@ -3,6 +3,7 @@ error) and the background jobs. Read-only: the records are written by the outbox
 
 from django.apps import apps
 from django.contrib import admin
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -76,6 +77,11 @@ class JobAdmin(_ReadOnly):
 # -- imports above IMPORT_BACKGROUND_ROWS: their progress page and, for Home Affairs, the list of them ------------
 
 RECENT_IMPORTS = 10
+POLL_SECONDS = 3  # how often the progress page asks for the state while the import waits or runs
+
+
+def rows_text(job: ImportJob) -> str:
+    return _("%(processed)s of %(total)s rows processed") % {"processed": job.rows_processed, "total": job.rows_total}
 
 
 def import_target_label(job: ImportJob) -> str:
@@ -106,6 +112,9 @@ class ImportJobAdmin(_ReadOnly):
     date_hierarchy = "created_at"
     list_select_related = ["started_by"]
 
+    class Media:
+        css = {"all": ["css/admin-imports.css"]}
+
     def get_queryset(self, request):
         return imports_visible_to(request.user).select_related("started_by")
 
@@ -115,15 +124,20 @@ class ImportJobAdmin(_ReadOnly):
             self.admin_site.admin_view(self.progress_view),
             name="assessment_importjob_progress",
         )
-        return [progress, *super().get_urls()]
+        status = path(
+            "<int:import_id>/progress/status/",
+            self.admin_site.admin_view(self.status_view),
+            name="assessment_importjob_status",
+        )
+        return [progress, status, *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = get_object_or_404(imports_visible_to(request.user), pk=object_id)
         return self.progress_view(request, job.pk)
 
     def progress_view(self, request, import_id):
-        """The state of one import, read from the database (a reload shows the same); refreshed every few seconds
-        while it is queued or running (a meta refresh: no script)."""
+        """The state of one import, read from the database (a reload shows the same); while it waits or runs, a
+        small script (static/js/admin-import-progress.js) asks status_view every few seconds."""
         job = get_object_or_404(imports_visible_to(request.user).select_related("started_by", "job"), pk=import_id)
         recent = imports_visible_to(request.user).filter(started_by=request.user)[:RECENT_IMPORTS]
         queue_down = job.job is not None and job.job.state == JobState.PENDING  # the broker refused it so far
@@ -138,9 +152,25 @@ class ImportJobAdmin(_ReadOnly):
             "problems": [{"row": row, "message": message} for row, message in job.problems],
             "waiting_for_queue": waiting_for_queue,
             "recent": [(item, import_target_label(item)) for item in recent],
-            "refresh_seconds": 0 if job.finished else 3,
+            "rows_text": rows_text(job),
+            "poll_seconds": POLL_SECONDS,
         }
         return TemplateResponse(request, "admin/assessment/importjob/progress.html", context)
+
+    def status_view(self, request, import_id):
+        """What the progress page's script asks every few seconds: the state and the rows processed."""
+        job = get_object_or_404(imports_visible_to(request.user), pk=import_id)
+        return JsonResponse(
+            {
+                "state": job.state,
+                "state_label": job.get_state_display(),
+                "finished": job.finished,
+                "rows_processed": job.rows_processed,
+                "rows_total": job.rows_total,
+                "percent": job.percent,
+                "rows_text": rows_text(job),
+            }
+        )
 
     @admin.display(description=_("file"), ordering="file_name")
     def progress_link(self, obj: ImportJob) -> str:

@@ -113,7 +113,7 @@ def test_above_the_threshold_the_confirmation_queues_a_job_run_eagerly_in_tests(
     assert text_of(page, "import-state") == "Đã hoàn thành"
     assert text_of(page, "import-rows") == "Đã xử lý 4 trên 4 dòng"
     assert text_of(page, "import-summary") == "Đã nhập xong: 0 mới, 2 cập nhật, 2 không đổi hoặc để trống."
-    assert 'http-equiv="refresh"' not in page.content.decode()  # finished: no more refreshing
+    assert 'data-finished="true"' in page.content.decode()  # finished: the page's script asks no more
 
 
 # -- the job queue down: the request succeeds, the job waits, send_pending_jobs runs it --------------------------
@@ -143,7 +143,17 @@ def test_with_the_broker_down_the_request_returns_the_progress_page_and_the_job_
         "Hiện không kết nối được hàng đợi công việc: tệp đã được giữ lại và việc nhập sẽ bắt đầu ngay khi "
         "hàng đợi hoạt động trở lại. Chưa có dữ liệu nào được lưu."
     )
-    assert '<meta http-equiv="refresh" content="3">' in page.content.decode()
+    assert 'data-finished="false"' in page.content.decode()  # the page's script asks for the state every 3 s
+    status_url = reverse("admin:assessment_importjob_status", args=[job.pk])
+    assert client.get(status_url).json() == {
+        "state": "queued",
+        "state_label": "Đang chờ",
+        "finished": False,
+        "rows_processed": 0,
+        "rows_total": 4,
+        "percent": 0,
+        "rows_text": "Đã xử lý 0 trên 4 dòng",
+    }
     # The page survives a reload: its state is in the database.
     again = client.get(response["Location"])
     assert (text_of(again, "import-state"), text_of(again, "import-rows")) == ("Đang chờ", "Đã xử lý 0 trên 4 dòng")
@@ -156,6 +166,13 @@ def test_with_the_broker_down_the_request_returns_the_progress_page_and_the_job_
     assert survey_of("3.1") == D("8.50")
     assert kept_files(threshold) == []
     assert text_of(client.get(response["Location"]), "import-state") == "Đã hoàn thành"
+    status = client.get(status_url).json()
+    assert (status["state"], status["finished"], status["percent"], status["rows_text"]) == (
+        "done",
+        True,
+        100,
+        "Đã xử lý 4 trên 4 dòng",
+    )
 
 
 # -- progress ---------------------------------------------------------------------------------------------------
@@ -319,11 +336,14 @@ def test_only_the_person_who_started_it_and_home_affairs_see_the_progress_page(
         council_member: 404,
         unit_staff: 302,  # no entry to the admin at all: to its sign-in
     }
-    seen = {}
+    seen, statuses = {}, {}
+    status_url = reverse("admin:assessment_importjob_status", args=[job.pk])
     for user in expected:
         client.force_login(user)
         seen[user] = client.get(progress_url(job)).status_code
+        statuses[user] = client.get(status_url).status_code
     assert seen == expected
+    assert statuses == expected  # the state the page's script reads: the same people
     client.logout()
     assert client.get(progress_url(job)).status_code == 302
     # The list of every background import is Home Affairs'.

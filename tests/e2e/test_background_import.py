@@ -83,3 +83,39 @@ def test_home_affairs_follows_a_large_survey_import_from_queued_to_done(page, sc
     screenshot("background-import-done-1366")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot("background-import-done-390")
+
+
+def test_the_progress_pages_have_no_serious_accessibility_violation(browser, live_server, transactional_db):
+    from assessment.models import ImportJob, ImportState
+    from tests.e2e.test_accessibility import check
+
+    coordinator = UserFactory(username="noivu", full_name="Trần Thị Hương")
+    membership_grant(user=coordinator, role=Role.COORDINATOR, actor=None)
+    failed = ImportJob.objects.create(
+        target="assessment.surveyscore",
+        resource="assessment.resources.SurveyResource",
+        file_name="dieu-tra.csv",
+        started_by=coordinator,
+        state=ImportState.FAILED,
+        rows_total=2500,
+        rows_processed=2500,
+        problems=[[4, "Điểm: “tám” không phải là số."], [None, "Tệp có dòng trống."]],
+    )
+    waiting = ImportJob.objects.create(
+        target="accounts.unit",
+        resource="accounts.resources.UnitResource",
+        file_name="don-vi.csv",
+        started_by=coordinator,
+        rows_total=3000,
+    )
+    check(
+        browser,
+        live_server,
+        {
+            "import-failed": f"/admin/assessment/importjob/{failed.pk}/progress/",
+            "import-waiting": f"/admin/assessment/importjob/{waiting.pk}/progress/",
+            "import-list": "/admin/assessment/importjob/",
+        },
+        "noivu",
+        admin=True,
+    )
