@@ -11,7 +11,16 @@ from import_export.results import Error
 
 from accounts.models import Block, Unit
 from assessment.formatting import compact
-from assessment.models import CRITERION_FIELDS, Criterion, EarlierResult, Framework, Method, RuleKind, Score
+from assessment.models import (
+    CRITERION_FIELDS,
+    Assessment,
+    Criterion,
+    EarlierResult,
+    Framework,
+    Method,
+    RuleKind,
+    Score,
+)
 from assessment.tree import Node, tree_problems
 from cchc.imports import (
     SCORE_IMPORT_FORMATS,
@@ -208,25 +217,36 @@ class PeriodScoreRows:
         )
 
     def before_import(self, dataset, **kwargs):
-        """The score rows the file names, read in two queries instead of one or two per row (issue 14: a national
-        survey file has 40,000 rows): by unit and criterion code, and the units that have an assessment."""
+        """The score rows the file names, read in four queries instead of one or two per row (issue 14: a national
+        survey file has 40,000 rows): the assessments (with unit and period) and the criteria once each, shared by
+        their scores, and the units that have an assessment."""
         super().before_import(dataset, **kwargs)
         units, codes = (
             {unescape(str(value or "").strip()) for value in dataset[self.fields[name].column_name]}
             for name in ("unit", "criterion")
         )
-        scores = Score.objects.select_related("assessment__period", "assessment__unit", "criterion").filter(
-            assessment__period=self.period, assessment__unit__code__in=units, criterion__code__in=codes
-        )
+        assessments = {
+            assessment.pk: assessment
+            for assessment in Assessment.objects.select_related("period", "unit").filter(
+                period=self.period, unit__code__in=units
+            )
+        }
+        criteria = {
+            criterion.pk: criterion
+            for criterion in Criterion.objects.filter(
+                framework_id__in={assessment.framework_id for assessment in assessments.values()}, code__in=codes
+            )
+        }
         self._scores = {}
-        for score in scores:
+        for score in Score.objects.filter(assessment_id__in=list(assessments), criterion_id__in=list(criteria)):
+            score.assessment, score.criterion = assessments[score.assessment_id], criteria[score.criterion_id]
             # import-export keeps a deep copy of each row's instance to show what changed; a Score's deep copy
             # copies its assessment, period, unit and criterion too (40 % of a row's time). A row changes only the
             # score's own fields, so a shallow copy (the related objects shared) shows the same difference.
             score.__deepcopy__ = functools.partial(_shallow_copy, score)
             self._scores[(score.assessment.unit.code, score.criterion.code)] = score
         self._assessed_units = set(
-            Score.objects.filter(assessment__period=self.period, assessment__unit__code__in=units)
+            Score.objects.filter(assessment_id__in=list(assessments))
             .values_list("assessment__unit__code", flat=True)
             .distinct()
         )
