@@ -69,3 +69,5 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 
 # --- celery: Home Affairs reads the e-mails sent (and their failures) and the background jobs (issue 14) ---
 ROLE_PERMISSIONS[Role.COORDINATOR]["assessment"] += [*_crud("emailsend", "view"), *_crud("job", "view")]
+# and every background import, its progress and its failures (issue 14)
+ROLE_PERMISSIONS[Role.COORDINATOR]["assessment"] += _crud("importjob", "view")

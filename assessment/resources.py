@@ -1,5 +1,8 @@
 """Frameworks in and out of spreadsheets (docs/domain.md "framework" format), one framework at a time."""
 
+import copy
+import functools
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +11,16 @@ from import_export.results import Error
 
 from accounts.models import Block, Unit
 from assessment.formatting import compact
-from assessment.models import CRITERION_FIELDS, Criterion, EarlierResult, Framework, Method, RuleKind, Score
+from assessment.models import (
+    CRITERION_FIELDS,
+    Assessment,
+    Criterion,
+    EarlierResult,
+    Framework,
+    Method,
+    RuleKind,
+    Score,
+)
 from assessment.tree import Node, tree_problems
 from cchc.imports import (
     SCORE_IMPORT_FORMATS,
@@ -22,6 +34,7 @@ from cchc.imports import (
     WholeNumberWidget,
     YesNoWidget,
 )
+from cchc.spreadsheets import unescape
 
 
 class CriterionResource(TableResource):
@@ -175,6 +188,10 @@ class CriterionResource(TableResource):
             raise ValidationError({"code": gettext("The code is empty.")})
 
 
+def _shallow_copy(instance, memo):
+    return copy.copy(instance)
+
+
 class PeriodScoreRows:
     """Rows of one period's score table, found by unit and criterion code; each pair once per file."""
 
@@ -199,16 +216,47 @@ class PeriodScoreRows:
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
 
+    def before_import(self, dataset, **kwargs):
+        """The score rows the file names, read in four queries instead of one or two per row (issue 14: a national
+        survey file has 40,000 rows): the assessments (with unit and period) and the criteria once each, shared by
+        their scores, and the units that have an assessment."""
+        super().before_import(dataset, **kwargs)
+        units, codes = (
+            {unescape(str(value or "").strip()) for value in dataset[self.fields[name].column_name]}
+            for name in ("unit", "criterion")
+        )
+        assessments = {
+            assessment.pk: assessment
+            for assessment in Assessment.objects.select_related("period", "unit").filter(
+                period=self.period, unit__code__in=units
+            )
+        }
+        criteria = {
+            criterion.pk: criterion
+            for criterion in Criterion.objects.filter(
+                framework_id__in={assessment.framework_id for assessment in assessments.values()}, code__in=codes
+            )
+        }
+        self._scores = {}
+        for score in Score.objects.filter(assessment_id__in=list(assessments), criterion_id__in=list(criteria)):
+            score.assessment, score.criterion = assessments[score.assessment_id], criteria[score.criterion_id]
+            # import-export keeps a deep copy of each row's instance to show what changed; a Score's deep copy
+            # copies its assessment, period, unit and criterion too (40 % of a row's time). A row changes only the
+            # score's own fields, so a shallow copy (the related objects shared) shows the same difference.
+            score.__deepcopy__ = functools.partial(_shallow_copy, score)
+            self._scores[(score.assessment.unit.code, score.criterion.code)] = score
+        self._assessed_units = set(
+            Score.objects.filter(assessment_id__in=list(assessments))
+            .values_list("assessment__unit__code", flat=True)
+            .distinct()
+        )
+
     def get_or_init_instance(self, instance_loader, row):
         unit = str(row.get(self.fields["unit"].column_name) or "").strip()
         code = str(row.get(self.fields["criterion"].column_name) or "").strip()
-        score = (
-            Score.objects.select_related("assessment__period", "assessment__unit", "criterion")
-            .filter(assessment__period=self.period, assessment__unit__code=unit, criterion__code=code)
-            .first()
-        )
+        score = self._scores.get((unit, code))
         if score is None:
-            if not Score.objects.filter(assessment__period=self.period, assessment__unit__code=unit).exists():
+            if unit not in self._assessed_units:
                 raise ValidationError(
                     {
                         "unit": gettext("%(unit)s has no assessment in %(period)s.")
@@ -385,10 +433,20 @@ class SurveyResource(PeriodScoreRows, TableResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         return getattr(instance, "_unchanged", False) and not import_validation_errors
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._changed: list[tuple[int, object]] = []
+
     def save_instance(self, instance, is_create, row, **kwargs):
+        """Kept, then written together once every row is read (one audited update instead of one per row)."""
+        self._changed.append((instance.pk, instance.survey_points))
+
+    def after_import(self, dataset, result, **kwargs):
         from assessment.services.results import survey_points_set
 
-        survey_points_set(actor=self.user, rows=[(instance.pk, instance.survey_points)])
+        super().after_import(dataset, result, **kwargs)
+        if self._changed and not (result.has_errors() or result.has_validation_errors()):
+            survey_points_set(actor=self.user, rows=self._changed)
 
 
 class EarlierResultResource(TableResource):

@@ -9,6 +9,7 @@ from django.conf import settings
 from assessment import exports, outbox
 from assessment.models import Publication
 from assessment.policy import today
+from assessment.services import imports
 from assessment.services.reminders import reminders_send
 
 logger = logging.getLogger(__name__)
@@ -62,3 +63,17 @@ def send_reminders() -> dict:
         extra={"sent": len(summary.sent), "already_sent": summary.already_sent},
     )
     return {"on": summary.on.isoformat(), "sent": len(summary.sent), "already_sent": summary.already_sent}
+
+
+@shared_task(bind=True, name=imports.RUN_IMPORT, max_retries=None)
+def run_import(self, import_id: int) -> None:
+    """An import above IMPORT_BACKGROUND_ROWS; a system error (not a bad row) is retried with exponential backoff,
+    IMPORT_MAX_RETRIES times, then the import is marked failed for Home Affairs and the person who started it."""
+    retries = self.request.retries or 0
+    error = imports.import_run(import_id=import_id, last_attempt=retries >= settings.IMPORT_MAX_RETRIES)
+    if error is not None and retries < settings.IMPORT_MAX_RETRIES:
+        countdown = get_exponential_backoff_interval(
+            factor=settings.IMPORT_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
+        )
+        logger.info("import %s: retry %s in %s s", import_id, retries + 1, countdown, extra={"import_id": import_id})
+        raise self.retry(exc=error, countdown=countdown, max_retries=settings.IMPORT_MAX_RETRIES)

@@ -1,12 +1,15 @@
 """The project's admin site and the import/export behaviour every admin page shares."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
@@ -119,3 +122,53 @@ class TableImportExportAdmin(ImportExportModelAdmin):
             info = self.get_model_info()
             return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
         return super().process_result(result, request)
+
+    # -- imports above IMPORT_BACKGROUND_ROWS run as background jobs (issue 14) -----------------------------------
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmation: a file of IMPORT_BACKGROUND_ROWS rows or more is kept in the private storage and
+        imported by a background job, and the person lands on its progress page; a smaller one as before."""
+        from assessment.services.imports import import_queue
+        from assessment.storage import StorageUnavailable
+
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](encoding=self.from_encoding)
+        tmp_storage = self.get_tmp_storage_class()(
+            name=confirm_form.cleaned_data["import_file_name"],
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        data = tmp_storage.read()
+        dataset = input_format.create_dataset(data)
+        if len(dataset) < settings.IMPORT_BACKGROUND_ROWS:
+            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+            tmp_storage.remove()
+            return self.process_result(result, request)
+        resource_class = self.choose_import_resource_class(confirm_form, request)
+        resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form, **kwargs)
+        resource_kwargs.pop("form", None)  # the request's form stays here; the job keeps what the resource needs
+        try:
+            job = import_queue(
+                actor=request.user,
+                target=self.model._meta.label_lower,
+                resource_class=resource_class,
+                resource_kwargs=resource_kwargs,
+                file_name=confirm_form.cleaned_data["original_file_name"],
+                content=data if isinstance(data, bytes) else data.encode("utf-8"),
+                extension=input_format.get_extension(),
+                rows_total=len(dataset),
+            )
+        except StorageUnavailable as error:  # nothing queued, nothing saved: the person may try again
+            messages.error(request, error.messages[0])
+            info = self.get_model_info()
+            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
+        tmp_storage.remove()
+        return HttpResponseRedirect(
+            reverse("admin:assessment_importjob_progress", args=[job.pk], current_app=self.admin_site.name)
+        )

@@ -399,6 +399,13 @@ class TableResource(resources.ModelResource):
         return []
 
     def import_row(self, row, instance_loader, **kwargs):
+        row_result = self._import_row(row, instance_loader, **kwargs)
+        progress = kwargs.get("progress")  # a background import counts the rows processed (issue 14)
+        if progress is not None:
+            progress(kwargs["row_number"])
+        return row_result
+
+    def _import_row(self, row, instance_loader, **kwargs):
         line = kwargs["row_number"] + 1
         if not any(_filled(value) for value in row.values()):
             row_result = self.get_row_result_class()()

@@ -228,6 +228,11 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 5)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 IMPORT_MAX_ROWS_SCORES = env_int("IMPORT_MAX_ROWS_SCORES", 100_000)  # grades and survey results
+# An admin import confirmed with at least this many rows runs as a background job, with a progress page (issue 14).
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2_000)
+# A background import that fails for a reason other than its rows (the database, the file store) is retried.
+IMPORT_MAX_RETRIES = env_int("IMPORT_MAX_RETRIES", 3)
+IMPORT_RETRY_BACKOFF = env_int("IMPORT_RETRY_BACKOFF", 30)
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 

@@ -20,7 +20,7 @@ from assessment.models.frameworks import (
     RuleKind,
     code_validator,
 )
-from assessment.models.jobs import EmailSend, EmailState, Job, JobState
+from assessment.models.jobs import EmailSend, EmailState, ImportJob, ImportState, Job, JobState
 from assessment.models.periods import Period, PeriodBlock
 from assessment.models.plans import ImprovementItem, PlanStatus
 from assessment.models.reminders import ReminderSchedule, ReminderSend, ReminderWindow
@@ -38,6 +38,8 @@ from assessment.models.results import (
 )
 
 __all__ = [
+    "ImportJob",
+    "ImportState",
     "ImprovementItem",
     "PlanStatus",
     "CouncilAnswer",

@@ -1,6 +1,7 @@
 """Background jobs as data: every job is written here before it is handed to the queue, and every e-mail is
 recorded with its delivery, so a broker that is down or a mail server that fails loses nothing silently."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +75,65 @@ class EmailSend(models.Model):
     @property
     def recipient_list(self) -> list[str]:
         return [address for address in self.recipients.split(", ") if address]
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """An admin import confirmed with a file above IMPORT_BACKGROUND_ROWS: the file is kept in the private storage
+    and imported by a background job, all or nothing, under the person who confirmed it; its state, the rows
+    processed, the result or the row-numbered problems are kept here for the progress page."""
+
+    target = models.CharField(_("imported into"), max_length=100)  # "app_label.model_name" of the admin list
+    resource = models.CharField(_("resource"), max_length=200)  # the dotted path of the resource class
+    options = models.JSONField(_("options"), default=dict, blank=True)  # the resource's keywords (a period's pk …)
+    file_name = models.CharField(_("file name"), max_length=255)
+    language = models.CharField(_("language"), max_length=10, blank=True)  # of the messages, as the person read
+    stored_file = models.CharField(_("stored file"), max_length=300, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)  # [[row or null, message], …]
+    attempts = models.PositiveIntegerField(_("attempts to run"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    job = models.ForeignKey(
+        Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("background job")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background import")
+        verbose_name_plural = _("background imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["started_by", "created_at"], name="import_job_user_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=ImportState.values), name="import_job_state_valid")
+        ]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == ImportState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_processed * 100 // self.rows_total)

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.selectors import user_access
 from assessment import policy
-from assessment.models import Assessment, Document, Period, ReportSignature, Score
+from assessment.models import Assessment, Document, ImportJob, Period, ReportSignature, Score
 
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
@@ -37,3 +37,12 @@ def documents_visible_to(user) -> QuerySet[Document]:
 def results_visible_to(user) -> QuerySet[Period]:
     """Periods whose provisional results (before publication) ``user`` may read: Home Affairs and the council."""
     return Period.objects.all() if policy.reads_provisional_results(user) else Period.objects.none()
+
+
+def imports_visible_to(user) -> QuerySet[ImportJob]:
+    """Background imports whose progress ``user`` may read: their own; all of them for Home Affairs."""
+    if policy.is_coordinator(user):
+        return ImportJob.objects.all()
+    if user is None or not user.is_authenticated:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(started_by=user)

@@ -15,7 +15,6 @@ from django.db.models import BigIntegerField, Count, F, Max, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from accounts.audit import audit_snapshot, audited_save, governance_event_record
 from accounts.models import Block, GovernanceAction
@@ -584,18 +583,25 @@ def _mark_published(period: Period, actor, now, publication: Publication) -> Non
     approved.update(status=AssessmentStatus.PUBLISHED)
 
 
+SURVEY_UPDATE_BATCH = 500  # ids in one UPDATE … WHERE id IN (…), well below SQLite's limit of parameters
+
+
 @transaction.atomic
 def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
     """Home Affairs' survey results (score id, points): survey leaves only, 0..max, audited."""
     if not may_import_survey(actor):
         raise PermissionDenied(_("Only Home Affairs imports the survey results."))
+    wanted = [pk for pk, _ in rows]
     scores = {
         score.pk: score
-        for score in Score.objects.select_for_update().filter(pk__in=[pk for pk, _ in rows]).select_related("criterion")
+        for start in range(0, len(wanted), SURVEY_UPDATE_BATCH)
+        for score in Score.objects.select_for_update()
+        .filter(pk__in=wanted[start : start + SURVEY_UPDATE_BATCH])
+        .select_related("criterion")
     }
     if len(scores) != len({pk for pk, _points in rows}):
         raise ValidationError(_("These criteria do not exist."))
-    changed = []
+    changed, now = [], timezone.now()
     for score_id, points in rows:
         score = scores[score_id]
         if score.criterion.method != Method.SURVEY:
@@ -607,14 +613,20 @@ def survey_points_set(*, actor, rows: list[tuple[int, Decimal | None]]) -> int:
             )
         score.survey_points = points
         score.version += 1
-        score.updated_at, score.updated_by = timezone.now(), actor
+        score.updated_at, score.updated_by = now, actor
         changed.append(score)
-    bulk_update_with_history(
-        changed,
-        Score,
-        ["survey_points", "version", "updated_at", "updated_by"],
-        default_user=actor,
-        default_change_reason=ChangeReason.SURVEY,
+    # One UPDATE per distinct value (a few hundred rows each) rather than Django's bulk_update, whose CASE per row
+    # costs seconds for a city's survey file (issue 14); the rows are locked above, so version + 1 is theirs.
+    by_points = defaultdict(list)
+    for score in changed:
+        by_points[score.survey_points].append(score.pk)
+    for points, ids in by_points.items():
+        for start in range(0, len(ids), SURVEY_UPDATE_BATCH):
+            Score.objects.filter(pk__in=ids[start : start + SURVEY_UPDATE_BATCH]).update(
+                survey_points=points, version=F("version") + 1, updated_at=now, updated_by=actor
+            )
+    Score.history.bulk_history_create(
+        changed, update=True, default_user=actor, default_change_reason=ChangeReason.SURVEY
     )
     return len(changed)
 

@@ -157,6 +157,7 @@ def test_groups_hold_exactly_the_permissions_of_the_role_table(db):
                 "assessment.view_publication",
                 "assessment.view_emailsend",  # issue 14: the e-mails sent
                 "assessment.view_job",  # issue 14: the background jobs
+                "assessment.view_importjob",  # issue 14: every background import and its failures
                 # reminders (issue 13)
                 "assessment.view_reminderschedule",
                 "assessment.add_reminderschedule",
