@@ -21,6 +21,7 @@ from assessment.selectors.results import (
     latest_publications,
     previous_year,
     public_page_key,
+    public_publication,
     publication_blocks,
     publication_for,
     publication_replacement,
@@ -32,9 +33,9 @@ from assessment.selectors.signatures import publication_signature_cms, publicati
 from assessment.storage import StorageUnavailable
 
 
-def _publication(year, request):
+def _publication(year, request, find=publication_for):
     version = request.GET.get("version")
-    publication = publication_for(year, int(version) if version and version.isdigit() else None)
+    publication = find(year, int(version) if version and version.isdigit() else None)
     if publication is None:
         raise Http404
     return publication
@@ -112,7 +113,7 @@ def results_period(request, year):
     A block of more than PAGE_SIZE units is shown by pages (``?block=<code>&page=<n>``): without ``block``
     every block shows its first page; with it, only that block, at that page.
     """
-    publication = _publication(year, request)
+    publication = _publication(year, request, public_publication)
     chosen = request.GET.get("block") or None
     number = _page_number(request.GET.get("page"))
     if chosen is None:
@@ -186,7 +187,7 @@ def results_period(request, year):
 @require_GET
 def results_unit(request, year, unit_code):
     """One unit: its fields as the press writes them, its trend over the years, its weakest criteria."""
-    publication = _publication(year, request)
+    publication = _publication(year, request, public_publication)
 
     def build():
         unit = (
