@@ -1,10 +1,13 @@
 """The public site: published results only, read from the frozen snapshots, without signing in."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -18,6 +21,7 @@ from assessment.selectors.results import (
     latest_publications,
     previous_year,
     public_page_key,
+    public_publication,
     publication_blocks,
     publication_for,
     publication_replacement,
@@ -29,9 +33,9 @@ from assessment.selectors.signatures import publication_signature_cms, publicati
 from assessment.storage import StorageUnavailable
 
 
-def _publication(year, request):
+def _publication(year, request, find=publication_for):
     version = request.GET.get("version")
-    publication = publication_for(year, int(version) if version and version.isdigit() else None)
+    publication = find(year, int(version) if version and version.isdigit() else None)
     if publication is None:
         raise Http404
     return publication
@@ -50,11 +54,34 @@ def results_index(request):
     )
 
 
+# The stored whole page leaves two holes for what differs between readers: the CSRF token of the language form
+# (each reader's own) and the address it returns to (the query string is the reader's).
+TOKEN_SLOT = "cchc-slot-csrf-token"
+NEXT_SLOT = "cchc-slot-next-address"
+
+
+def _plain_reader(request) -> bool:
+    """An anonymous reader with no session and no message waiting: the whole page is the same for all of them."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
+
+
+def _filled(page: str, request) -> HttpResponse:
+    return HttpResponse(
+        page.replace(TOKEN_SLOT, get_token(request)).replace(NEXT_SLOT, escape(request.get_full_path()))
+    )
+
+
 def _cached(request, publication, page: str, build) -> HttpResponse:
-    """The page's own content (title and body) kept in the cache for anonymous readers, keyed by the publication
-    and by everything else it shows (public_page_key); the frame around it (header, language form with its fresh
-    CSRF token) is drawn on every request. Signed-in people always get a fresh rendering."""
+    """The page kept in the cache for anonymous readers, keyed by the publication and by everything else it shows
+    (public_page_key): its own content (title and body) for every anonymous reader, and the whole page, frame
+    included, for a reader without session or waiting message (nearly all of them), with the CSRF token and the
+    return address filled in per request. Signed-in people always get a fresh rendering."""
     key = None if request.user.is_authenticated else public_page_key(publication, page, get_language())
+    whole = key is not None and _plain_reader(request)
+    if whole:
+        stored = cache.get(f"{key}:whole")
+        if stored is not None:
+            return _filled(stored, request)
     parts = cache.get(key) if key else None
     if parts is None:
         template, context = build()
@@ -63,7 +90,15 @@ def _cached(request, publication, page: str, build) -> HttpResponse:
             cache.set(key, parts, timeout=None)
     title, body = parts
     template = "public/results_period.html" if page.startswith("period") else "public/results_unit.html"
-    return render(request, template, {"title": title, "body": mark_safe(body)})  # noqa: S308 - our own rendering
+    context = {"title": title, "body": mark_safe(body)}  # noqa: S308 - our own rendering
+    if not whole:
+        return HttpResponse(render_to_string(template, context, request))
+    rendered = render_to_string(template, {**context, "csrf_token": TOKEN_SLOT}, request)
+    address = f'name="next" type="hidden" value="{escape(request.get_full_path())}"'
+    if rendered.count(address) == 1 and rendered.count(TOKEN_SLOT) == 1:
+        rendered = rendered.replace(address, f'name="next" type="hidden" value="{NEXT_SLOT}"')
+        cache.set(f"{key}:whole", rendered, timeout=None)
+    return _filled(rendered, request)
 
 
 def _page_number(value) -> int:
@@ -78,7 +113,7 @@ def results_period(request, year):
     A block of more than PAGE_SIZE units is shown by pages (``?block=<code>&page=<n>``): without ``block``
     every block shows its first page; with it, only that block, at that page.
     """
-    publication = _publication(year, request)
+    publication = _publication(year, request, public_publication)
     chosen = request.GET.get("block") or None
     number = _page_number(request.GET.get("page"))
     if chosen is None:
@@ -152,7 +187,7 @@ def results_period(request, year):
 @require_GET
 def results_unit(request, year, unit_code):
     """One unit: its fields as the press writes them, its trend over the years, its weakest criteria."""
-    publication = _publication(year, request)
+    publication = _publication(year, request, public_publication)
 
     def build():
         unit = (

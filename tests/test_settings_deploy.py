@@ -87,3 +87,11 @@ def test_production_keeps_database_connections_and_checks_them():
     assert result.stdout.split() == ["60", "True", "django.core.cache.backends.locmem.LocMemCache"]
     result = manage("shell", "-v", "0", "-c", script, env={**PRODUCTION_ENV, "CONN_MAX_AGE": "0"})
     assert result.stdout.split()[:2] == ["0", "True"]
+    result = manage("shell", "-v", "0", "-c", script, env={**PRODUCTION_ENV, "CONN_MAX_AGE": "300"})
+    assert result.stdout.split()[:2] == ["300", "True"]
+    # Development closes its connection after each request (the runserver threads would each keep one).
+    development = {"DEBUG": "1", "DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]}
+    result = manage("shell", "-v", "0", "-c", script, env=development)
+    assert result.stdout.split()[:2] == ["0", "True"], result.stderr
+    result = manage("shell", "-v", "0", "-c", script, env={**PRODUCTION_ENV, "CONN_MAX_AGE": "a minute"})
+    assert result.returncode != 0 and "CONN_MAX_AGE" in result.stderr

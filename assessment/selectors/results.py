@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
@@ -83,33 +84,52 @@ def block_indices(block) -> list[Decimal]:
     )
 
 
+def _public_fingerprint_sql() -> str:
+    """One SQL expression (text) of what the public pages show besides their publication: the newest publication
+    and fingerprints of the earlier results and of the predecessor links."""
+    quote = connection.ops.quote_name
+    earlier, publications = EarlierResult._meta, Publication._meta
+    links = Unit.predecessors.through._meta
+
+    def text(expression: str) -> str:
+        return f"COALESCE(CAST({expression} AS TEXT), '-')"
+
+    link = f"{quote('from_unit_id')} * 1000003 + {quote('to_unit_id')}"
+    parts = [  # our own table and column names, no value from outside
+        text(f"(SELECT MAX({quote(publications.pk.column)}) FROM {quote(publications.db_table)})"),  # noqa: S608
+        text(f"(SELECT COUNT(*) FROM {quote(links.db_table)})"),  # noqa: S608
+        text(f"(SELECT SUM({link}) FROM {quote(links.db_table)})"),  # noqa: S608
+        text("COUNT(*)"),
+        text(f"MAX({quote(earlier.pk.column)})"),
+        text(f"SUM({quote(earlier.get_field('index_percent').column)})"),
+        text(f"SUM({quote(earlier.get_field('rank').column)})"),
+    ]
+    joined = " || ':' || ".join(parts)
+    return f"SELECT {joined} FROM {quote(earlier.db_table)}"  # noqa: S608 - our own names
+
+
+def public_publication(year: int, version: int | None = None):
+    """publication_for with the fingerprint of public_page_key read in the same query (a cached public page
+    then costs this one query)."""
+    publications = Publication.objects.filter(period__year=year).select_related("period", "published_by")
+    publications = publications.annotate(public_fingerprint=RawSQL(f"({_public_fingerprint_sql()})", ()))  # noqa: S611
+    if version is not None:
+        return publications.filter(version=version).first()
+    return publications.order_by("-version").first()
+
+
 def public_page_key(publication, page: str, language: str) -> str:
     """The cache key of a public page of ``publication``: the publication itself never changes, but its pages
     also show the other versions, the other years (changes against last year, a unit's trend) and imported
     earlier results, and a unit's page lists the units it replaced; so the key carries the newest publication and
-    fingerprints of the earlier results and of the predecessor links (one query)."""
-    quote = connection.ops.quote_name
-    earlier, publications = EarlierResult._meta, Publication._meta
-    links = Unit.predecessors.through._meta
-    link = f"{quote('from_unit_id')} * 1000003 + {quote('to_unit_id')}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX({quote(publications.pk.column)}) FROM {quote(publications.db_table)}), "  # noqa: S608
-            f"(SELECT COUNT(*) FROM {quote(links.db_table)}), (SELECT SUM({link}) FROM {quote(links.db_table)}), "
-            f"COUNT(*), MAX({quote(earlier.pk.column)}), SUM({quote(earlier.get_field('index_percent').column)}), "
-            f"SUM({quote(earlier.get_field('rank').column)}) FROM {quote(earlier.db_table)}"
-        )
-        newest = cursor.fetchone()
-    return ":".join(
-        str(part)
-        for part in (
-            "public",
-            publication.pk,
-            *newest,
-            language,
-            page,
-        )
-    )
+    fingerprints of the earlier results and of the predecessor links (read with the publication by
+    public_publication, or here in one query)."""
+    fingerprint = getattr(publication, "public_fingerprint", None)
+    if fingerprint is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_public_fingerprint_sql())
+            fingerprint = cursor.fetchone()[0]
+    return ":".join(("public", str(publication.pk), fingerprint, language, page))
 
 
 @dataclass(frozen=True)
