@@ -44,10 +44,17 @@ MUTATION_CHILDREN ?= 2
 loadtest: setup  ## issue 12: fresh PostgreSQL database, gunicorn in production settings, 200 users; LOADTEST_ARGS=--quick
 	$(PY) tools/loadtest.py $(LOADTEST_ARGS)
 
+# MODULE=assessment/policy.py runs one module (its earlier results replaced, the other modules' kept); default: all four.
+MODULE ?=
+MUTANTS_OF = $(subst /,.,$(MODULE:.py=)).*
 mutation: setup
+ifeq ($(MODULE),)
 	rm -rf mutants
 	$(DEV_ENV) $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN)
-	$(PY) tools/mutation_report.py
+else
+	$(DEV_ENV) $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) '$(MUTANTS_OF)'
+endif
+	$(DEV_ENV) $(PY) tools/mutation_report.py --recheck-timeouts $(MODULE)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
