@@ -22,7 +22,7 @@ def mark_signed_report_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0017_improvement_plan'),
+        ('assessment', '0021_background_imports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
