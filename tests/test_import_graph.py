@@ -107,6 +107,7 @@ SELECTORS = [
     "assessment.selectors.council",
     "assessment.selectors.frameworks",
     "assessment.selectors.insights",
+    "assessment.selectors.guidance",
     "assessment.selectors.portal",
     "assessment.selectors.reminders",  # reminders (issue 13)
     "assessment.selectors.results",
