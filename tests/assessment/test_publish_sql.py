@@ -2,9 +2,12 @@
 the planner settings it changes for them. What it writes is proved equal to the Python rules by
 test_sql_equals_python.py; the pages and files it serves by test_public.py and test_exports.py."""
 
+import re
 from collections import defaultdict
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -70,3 +73,15 @@ def test_the_unit_fields_and_the_block_fields_are_written_by_one_statement(grade
 
 
 UNITS_2023 = ["so-cong-thuong", "so-du-lich", "so-xay-dung", "so-y-te"]
+
+
+def test_the_benchmark_prints_the_statements_of_its_last_publication(db):
+    out = StringIO()
+    call_command("benchmark_publish", units=4, leaves=10, repeat=1, statements=True, stdout=out)
+    lines = out.getvalue().splitlines()
+    run = next(number for number, line in enumerate(lines) if line.startswith("run 1: compute and publish"))
+    timed = [line for line in lines[run + 1 :] if re.match(r"  \d+\.\d{3} s \(\d+\.\d{2}× the anchor\): \S", line)]
+    # the largest of some thirty statements is always at least a fiftieth of them all
+    assert timed
+    assert all(len(line.split(": ", 1)[1]) <= 90 for line in timed)
+    assert lines[-1] == "rolled back"
