@@ -23,6 +23,24 @@ class _Rollback(Exception):
     pass
 
 
+def _no_wrapper(execute, sql, params, many, context):
+    return execute(sql, params, many, context)
+
+
+class _StatementTimer:
+    """Times each statement (its first words) into ``timed``."""
+
+    def __init__(self, timed: list[tuple[float, str]]):
+        self.timed = timed
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timed.append((time.perf_counter() - started, " ".join(sql.split())[:90]))
+
+
 class Command(BaseCommand):
     help = (
         "Benchmark: compute and publish a national-size period (default 5,000 units × 100 leaves, every leaf graded) "
@@ -34,6 +52,11 @@ class Command(BaseCommand):
         parser.add_argument("--leaves", type=int, default=100)
         parser.add_argument(
             "--repeat", type=int, default=3, help="publications timed, each beside its anchor (the median is printed)"
+        )
+        parser.add_argument(
+            "--statements",
+            action="store_true",
+            help="also print the last publication's statements that took at least 2%% of it, with their times",
         )
 
     def handle(self, *args, **options):
@@ -67,8 +90,10 @@ class Command(BaseCommand):
                     anchor = self._anchor(period) if connection.vendor == "postgresql" else None
                     last = run == options["repeat"]
                     savepoint = None if last else transaction.savepoint()
+                    timed: list[tuple[float, str]] = []
+                    wrapper = _StatementTimer(timed) if last and options["statements"] else _no_wrapper
                     started = time.perf_counter()
-                    with CaptureQueriesContext(connection) as queries:
+                    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(wrapper):
                         publication = period_publish(
                             period=period,
                             actor=coordinator,
@@ -88,6 +113,10 @@ class Command(BaseCommand):
                             f"{anchor[0]:.2f} s; ratio {ratios[-1]:.2f}×"
                         )
                     self.stdout.write(line)
+                    for seconds, sql in timed:
+                        if seconds >= published / 50:
+                            anchored = f" ({seconds / anchor[0]:.2f}× the anchor)" if anchor is not None else ""
+                            self.stdout.write(f"  {seconds:.3f} s{anchored}: {sql}")
                     if savepoint is not None:
                         transaction.savepoint_rollback(savepoint)  # unpublished again for the next run
                 if ratios:
