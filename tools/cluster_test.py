@@ -235,7 +235,7 @@ class Cluster:
         self.start(
             node,
             [gunicorn, "cchc.wsgi:application", f"--bind=127.0.0.1:{self.ports[node]}", "--workers=2"]
-            + ["--log-level=warning", "--timeout=120"],
+            + ["--log-level=warning", "--timeout=120", f"--control-socket={self.scratch / node / 'gunicorn.ctl'}"],
         )
 
     def start_worker(self) -> None:
