@@ -54,7 +54,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -64,7 +63,6 @@ import time
 from datetime import date
 from email import message_from_bytes
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -72,6 +70,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools.seaweedfs import SeaweedFS  # noqa: E402
+from tools.servers import recreate_database, stop_process, wait_until_answers  # noqa: E402
 
 BUCKET = "cchc-cluster"
 PASSWORD = "cluster-" + secrets.token_hex(8)
@@ -262,36 +261,13 @@ class Cluster:
         raise SystemExit(f"FAILED: the worker did not log {what} within {timeout:.0f} s")
 
     def wait_for_node(self, node: str) -> None:
-        base, process = self.bases[node], self.processes[node]
-        for _ in range(240):
-            if process.poll() is not None:
-                raise SystemExit(f"the node on {base} stopped (exit {process.returncode})")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"{base} was not ready within two minutes")
+        wait_until_answers(self.processes[node], f"{self.bases[node]}/readyz", seconds=120, what=f"node {node}")
 
     def stop_all(self) -> None:
         for process in self.processes.values():
-            stop(process)
+            stop_process(process)
         if self.database is not None:
             self.database.close()
-
-
-def fresh_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        sys.exit(f"unexpected database name {name!r}")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def run(command: list[str], env: dict) -> str:
@@ -299,17 +275,6 @@ def run(command: list[str], env: dict) -> str:
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)  # the master (gunicorn, celery) and its children: the group it leads
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 def check(condition: bool, message: str) -> None:
@@ -813,7 +778,7 @@ def main():
         seaweedfs.bucket(BUCKET)
         print(f"SeaweedFS S3 on {seaweedfs.endpoint}, bucket {BUCKET}", flush=True)
         cluster.flush_redis()
-        fresh_database(args.database_url)
+        recreate_database(args.database_url)
         setup = cluster.env("setup", jobs=False)
         manage = [sys.executable, "manage.py"]
         mark = time.perf_counter()
@@ -860,7 +825,7 @@ def main():
         cluster.stop_all()
         seaweedfs.stop()
         cluster.flush_redis()
-        fresh_database(args.database_url, drop_only=True)
+        recreate_database(args.database_url, drop_only=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
