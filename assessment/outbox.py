@@ -62,6 +62,31 @@ def job_send(*, job_id: int) -> bool:
     return True
 
 
+def jobs_send(*, job_ids: list[int]) -> int:
+    """Hand many pending jobs to the broker in a fixed number of statements (a reminders run's e-mails); the first
+    refusal of the broker leaves that job and the rest pending with the error, for ``send_pending_jobs``. The
+    number handed over."""
+    jobs = list(Job.objects.filter(pk__in=job_ids, state=JobState.PENDING).order_by("pk"))
+    if not jobs:
+        return 0
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(send_attempts=F("send_attempts") + 1)
+    sent = []
+    for job in jobs:
+        try:
+            _task(job.task).apply_async(
+                args=job.arguments, task_id=job.task_id, headers={"request_id": job.request_id}, retry=False
+            )
+        except Exception as error:  # the broker is unreachable: these jobs wait for send_pending_jobs
+            waiting = [other.pk for other in jobs[len(sent) :]]
+            Job.objects.filter(pk__in=waiting).update(last_error=_error_text(error))
+            logger.warning("%s jobs could not reach the queue: %s", len(waiting), error)
+            break
+        sent.append(job.pk)
+    if sent:
+        Job.objects.filter(pk__in=sent, state=JobState.PENDING).update(state=JobState.SENT, sent_at=timezone.now())
+    return len(sent)
+
+
 def jobs_send_pending(*, older_than: timedelta | None = None) -> tuple[int, int]:
     """Hand again every job still pending after ``older_than`` (JOBS_PENDING_GRACE_SECONDS): (sent, still pending)."""
     if older_than is None:
@@ -93,6 +118,36 @@ def email_queue(
     EmailSend.objects.filter(pk=record.pk).update(task_id=job.task_id)
     record.task_id = job.task_id
     return record
+
+
+def emails_queue(emails: list[tuple[str, str, list[str]]], *, batch_size: int = 1000) -> list[EmailSend]:
+    """Record many e-mails ((subject, body, recipients) each, every one with recipients) and their jobs in a fixed
+    number of statements, handed to the queue after the commit: as ``email_queue`` does for one."""
+    request_id = current_request_id()
+    max_subject = EmailSend._meta.get_field("subject").max_length
+    records = EmailSend.objects.bulk_create(
+        [
+            EmailSend(
+                recipients=", ".join(recipients),
+                subject=subject[:max_subject],
+                body=body,
+                task_id=str(uuid.uuid4()),
+                request_id=request_id,
+            )
+            for subject, body, recipients in emails
+        ],
+        batch_size=batch_size,
+    )
+    jobs = Job.objects.bulk_create(
+        [
+            Job(task=SEND_EMAIL, arguments=[record.pk], task_id=record.task_id, request_id=request_id)
+            for record in records
+        ],
+        batch_size=batch_size,
+    )
+    job_ids = [job.pk for job in jobs]
+    transaction.on_commit(lambda: jobs_send(job_ids=job_ids))
+    return records
 
 
 @transaction.atomic

@@ -125,6 +125,54 @@ class TableImportExportAdmin(ImportExportModelAdmin):
 
     # -- imports above IMPORT_BACKGROUND_ROWS run as background jobs (issue 14) -----------------------------------
 
+    def import_action(self, request, **kwargs):
+        """The upload: a file of IMPORT_BACKGROUND_ROWS rows or more is kept in the private storage and its preview
+        (every row validated, nothing saved) runs as a background job; the person lands on its progress page and
+        confirms there. A smaller file, or one that cannot be read, is previewed in the request as before."""
+        if request.method == "POST" and self.has_import_permission(request):
+            import_form = self.create_import_form(request)
+            if import_form.is_valid():
+                queued = self._preview_in_background(request, import_form, **kwargs)
+                if queued is not None:
+                    return queued
+        return super().import_action(request, **kwargs)
+
+    def _preview_in_background(self, request, import_form, **kwargs):
+        from assessment.services.imports import import_queue
+        from assessment.storage import StorageUnavailable
+
+        input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])](encoding=self.from_encoding)
+        upload = import_form.cleaned_data["import_file"]
+        content = b"".join(upload.chunks())
+        try:
+            dataset = input_format.create_dataset(content if input_format.is_binary() else content.decode("utf-8-sig"))
+        except Exception:  # unreadable, or beyond the format's limits: the request's preview says why, as before
+            return None
+        if len(dataset) < settings.IMPORT_BACKGROUND_ROWS:
+            return None
+        resource_class = self.choose_import_resource_class(import_form, request)
+        resource_kwargs = self.get_import_resource_kwargs(request, form=import_form, **kwargs)
+        resource_kwargs.pop("form", None)
+        info = self.get_model_info()
+        try:
+            job = import_queue(
+                actor=request.user,
+                target=self.model._meta.label_lower,
+                resource_class=resource_class,
+                resource_kwargs=resource_kwargs,
+                file_name=upload.name,
+                content=content,
+                extension=input_format.get_extension(),
+                rows_total=len(dataset),
+                preview=True,
+            )
+        except StorageUnavailable as error:  # nothing queued, nothing kept: the person may try again
+            messages.error(request, error.messages[0])
+            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
+        return HttpResponseRedirect(
+            reverse("admin:assessment_importjob_progress", args=[job.pk], current_app=self.admin_site.name)
+        )
+
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
         """The confirmation: a file of IMPORT_BACKGROUND_ROWS rows or more is kept in the private storage and

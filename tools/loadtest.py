@@ -49,6 +49,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.servers import database_name, recreate_database, stop_process, wait_until_answers  # noqa: E402
+
 PASSWORD = "load-test-" + secrets.token_hex(8)
 MAX_REQUESTS = 400_000  # a hard bound over one row, whatever the durations
 HOST = "127.0.0.1"  # loopback only: the server binds it and the client only talks to it
@@ -226,26 +230,6 @@ def start_postgres(stack: ExitStack) -> None:
     raise SystemExit("PostgreSQL did not answer within 30 s")
 
 
-def database_name(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.hostname not in (HOST, "localhost"):
-        raise SystemExit(f"the load test only uses a database on loopback, not {parts.hostname!r}")
-    name = parts.path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"unexpected database name {name!r}")
-    return name
-
-
-def recreate_database(url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    name = database_name(url)
-    with psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 PREPARE = """
 import json
 from datetime import date
@@ -327,7 +311,6 @@ def prepare(args, env) -> dict:
 
 
 def start_server(args, env, port: int, stack: ExitStack) -> None:
-    import httpx
 
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -343,30 +326,10 @@ def start_server(args, env, port: int, stack: ExitStack) -> None:
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     stack.callback(stop_server, server)
-    for _ in range(120):
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn stopped at start (exit code {server.returncode})")
-        try:
-            if httpx.get(f"http://{HOST}:{port}/-/ping/", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("gunicorn did not answer within a minute")
+    wait_until_answers(server, f"http://{HOST}:{port}/-/ping/", seconds=60, what="gunicorn")
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    """gunicorn runs in its own session (Ctrl+C does not reach it): stop its whole process group."""
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+stop_server = stop_process  # the name the load test and its tests use
 
 
 def redis_answers(url: str) -> bool:

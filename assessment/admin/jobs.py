@@ -2,8 +2,9 @@
 error) and the background jobs. Read-only: the records are written by the outbox alone."""
 
 from django.apps import apps
-from django.contrib import admin
-from django.http import JsonResponse
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -129,7 +130,25 @@ class ImportJobAdmin(_ReadOnly):
             self.admin_site.admin_view(self.status_view),
             name="assessment_importjob_status",
         )
-        return [progress, status, *super().get_urls()]
+        confirm = path(
+            "<int:import_id>/progress/confirm/",
+            self.admin_site.admin_view(self.confirm_view),
+            name="assessment_importjob_confirm",
+        )
+        return [progress, status, confirm, *super().get_urls()]
+
+    def confirm_view(self, request, import_id):
+        """The person who started a checked import confirms it (POST): its import is queued as a job."""
+        from assessment.services.imports import import_confirm
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = get_object_or_404(imports_visible_to(request.user), pk=import_id)
+        try:
+            import_confirm(import_id=job.pk, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        return HttpResponseRedirect(reverse("admin:assessment_importjob_progress", args=[job.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = get_object_or_404(imports_visible_to(request.user), pk=object_id)
@@ -152,6 +171,7 @@ class ImportJobAdmin(_ReadOnly):
             "problems": [{"row": row, "message": message} for row, message in job.problems],
             "waiting_for_queue": waiting_for_queue,
             "recent": [(item, import_target_label(item)) for item in recent],
+            "may_confirm": job.awaiting_confirmation and job.started_by_id == request.user.pk,
             "rows_text": rows_text(job),
             "poll_seconds": POLL_SECONDS,
         }
@@ -164,7 +184,7 @@ class ImportJobAdmin(_ReadOnly):
             {
                 "state": job.state,
                 "state_label": job.get_state_display(),
-                "finished": job.finished,
+                "finished": job.settled,
                 "rows_processed": job.rows_processed,
                 "rows_total": job.rows_total,
                 "percent": job.percent,

@@ -80,13 +80,15 @@ class EmailSend(models.Model):
 class ImportState(models.TextChoices):
     QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
+    CHECKED = "checked", _("Checked, waiting for confirmation")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
 
 
 class ImportJob(models.Model):
-    """An admin import confirmed with a file above IMPORT_BACKGROUND_ROWS: the file is kept in the private storage
-    and imported by a background job, all or nothing, under the person who confirmed it; its state, the rows
+    """An admin import of a file above IMPORT_BACKGROUND_ROWS: the file is kept in the private storage and checked
+    by a background job (the preview: every row validated, nothing saved; ``preview``), then, once the person who
+    started it confirms, imported by another job, all or nothing, under that person; its state, the rows
     processed, the result or the row-numbered problems are kept here for the progress page."""
 
     target = models.CharField(_("imported into"), max_length=100)  # "app_label.model_name" of the admin list
@@ -95,6 +97,8 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     language = models.CharField(_("language"), max_length=10, blank=True)  # of the messages, as the person read
     stored_file = models.CharField(_("stored file"), max_length=300, blank=True)
+    # True while the job only checks the file (dry run); False once confirmed (or confirmed on the preview page).
+    preview = models.BooleanField(_("check only"), default=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
     )
@@ -131,8 +135,17 @@ class ImportJob(models.Model):
         return self.state in (ImportState.DONE, ImportState.FAILED)
 
     @property
+    def awaiting_confirmation(self) -> bool:
+        return self.state == ImportState.CHECKED
+
+    @property
+    def settled(self) -> bool:
+        """Nothing happens until someone acts: the progress page asks no more."""
+        return self.finished or self.awaiting_confirmation
+
+    @property
     def percent(self) -> int:
-        if self.state == ImportState.DONE:
+        if self.state in (ImportState.DONE, ImportState.CHECKED):
             return 100
         if not self.rows_total:
             return 0

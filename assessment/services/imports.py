@@ -1,6 +1,7 @@
-"""Imports above IMPORT_BACKGROUND_ROWS (issue 14): the admin's preview stays in the request; the confirmed file is
-kept in the private storage and imported by a background job through the outbox, all or nothing, under the person
-who confirmed it. The state, the rows processed and the result (or the row-numbered problems) are kept on the
+"""Imports above IMPORT_BACKGROUND_ROWS (issue 14): the uploaded file is kept in the private storage and its preview
+(every row validated, nothing saved) runs as a background job through the outbox; the progress page then shows
+what the import would do, and once the person who started it confirms, a second job imports it, all or nothing,
+under that person. The state, the rows processed and the result (or the row-numbered problems) are kept on the
 ImportJob for the progress page, which survives a reload."""
 
 import logging
@@ -8,6 +9,7 @@ import uuid
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -60,9 +62,11 @@ def import_queue(
     content: bytes,
     extension: str,
     rows_total: int,
+    preview: bool = False,
 ) -> ImportJob:
-    """Keep the confirmed file in the private storage and queue its import; sent to the broker after the commit
-    (and again by send_pending_jobs if the broker is down). A store that cannot be reached refuses it all."""
+    """Keep the file in the private storage and queue its import (``preview``: its check only, nothing saved);
+    sent to the broker after the commit (and again by send_pending_jobs if the broker is down). A store that
+    cannot be reached refuses it all."""
     job = ImportJob.objects.create(
         target=target,
         resource=f"{resource_class.__module__}.{resource_class.__qualname__}",
@@ -71,6 +75,7 @@ def import_queue(
         started_by=actor,
         rows_total=rows_total,
         language=translation.get_language() or "",
+        preview=preview,
     )
     job.stored_file = storage_save(
         default_storage, f"imports/{job.pk}-{uuid.uuid4().hex}.{extension}", ContentFile(content)
@@ -78,13 +83,37 @@ def import_queue(
     job.job = outbox.job_enqueue(RUN_IMPORT, job.pk)
     job.save(update_fields=["stored_file", "job"])
     logger.info(
-        "import %s queued: %s rows into %s by user %s",
+        "import %s queued%s: %s rows into %s by user %s",
         job.pk,
+        " (check only)" if preview else "",
         rows_total,
         target,
         actor.pk,
         extra={"import_id": job.pk, "task_id": job.job.task_id},
     )
+    return job
+
+
+@transaction.atomic
+def import_confirm(*, import_id: int, actor) -> ImportJob:
+    """The person who started a checked import confirms it: the same kept file is imported by a job (all or
+    nothing, every row validated again). Refused for anyone else, or an import not waiting for confirmation."""
+    job = ImportJob.objects.select_for_update().filter(pk=import_id, started_by=actor).first()
+    if job is None or job.state != ImportState.CHECKED:
+        raise ValidationError(_("This import is not waiting for your confirmation."))
+    job.job = outbox.job_enqueue(RUN_IMPORT, job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(
+        preview=False,
+        state=ImportState.QUEUED,
+        rows_processed=0,
+        new_count=0,
+        updated_count=0,
+        skipped_count=0,
+        attempts=0,
+        job=job.job,
+    )
+    logger.info("import %s confirmed by user %s", job.pk, actor.pk, extra={"import_id": job.pk})
+    job.refresh_from_db()
     return job
 
 
@@ -124,7 +153,7 @@ def import_run(*, import_id: int, last_attempt: bool) -> Exception | None:
     """One attempt at a queued import. Its rows' problems fail it at once (nothing saved); any other error
     (database, file store) is kept and returned for the task to retry, and fails it on the last attempt."""
     job = ImportJob.objects.select_related("started_by").filter(pk=import_id).first()
-    if job is None or job.finished:
+    if job is None or job.settled:
         return None
     with translation.override(job.language or settings.LANGUAGE_CODE):  # the messages in the person's language
         return _run(job, last_attempt=last_attempt)
@@ -143,7 +172,7 @@ def _run(job: ImportJob, *, last_attempt: bool) -> Exception | None:
         resource = resource_class(**_resource_kwargs(job.options))
         result = resource.import_data(
             dataset,
-            dry_run=False,
+            dry_run=job.preview,
             use_transactions=True,
             rollback_on_validation_errors=True,
             user=job.started_by,
@@ -177,6 +206,16 @@ def _run(job: ImportJob, *, last_attempt: bool) -> Exception | None:
             rows_processed=len(dataset),  # every row was checked; nothing was saved
             problems=[[problem.row, problem.message] for problem in outcome.problems],
         )
+    elif job.preview:  # checked: the file stays for the confirmation
+        ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).update(
+            state=ImportState.CHECKED,
+            rows_processed=len(dataset),
+            new_count=outcome.new,
+            updated_count=outcome.updated,
+            skipped_count=outcome.unchanged,
+            last_error="",
+        )
+        logger.info("import %s checked", job.pk, extra={"import_id": job.pk})
     else:
         _finish(
             job,

@@ -1,13 +1,12 @@
 """The reminders run: every reminder the schedule asks for today, sent once, each send recorded.
 
-Called daily by the beat task ``assessment.tasks.send_reminders`` and by ``manage.py send_reminders``."""
+Called daily by the beat task ``assessment.tasks.send_reminders`` and by ``manage.py send_reminders``. Each e-mail
+is recorded in the outbox (EmailSend, read by Home Affairs in the admin) and sent by its own job with retries."""
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -15,11 +14,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessment import outbox
 from assessment.models import ReminderSend, ReminderWindow
 from assessment.selectors.reminders import DueReminder, reminders_due, reminders_sent_keys
 from cchc.site import site_url
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -106,13 +104,6 @@ def reminder_message(reminder: DueReminder) -> tuple[str, str]:
     return subject, body % values
 
 
-def _send(messages: list[EmailMessage]) -> None:
-    try:
-        get_connection().send_messages(messages)
-    except Exception:  # a mail server down must not undo the record; the log says what was not delivered
-        logger.exception("could not send %s reminders", len(messages))
-
-
 def reminders_send(*, today: date, actor=None, dry_run: bool = False) -> ReminderSummary:
     """Send every reminder the schedule asks for on ``today`` that was not sent yet (a reminder is sent once:
     the database refuses a second record of it), recording each; ``dry_run`` records and sends nothing.
@@ -145,11 +136,9 @@ def reminders_send(*, today: date, actor=None, dry_run: bool = False) -> Reminde
             ],
             batch_size=1000,
         )
-        messages = []
-        for reminder in summary.sent:
-            subject, body = reminder_message(reminder)
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, reminder.recipients))
-        transaction.on_commit(lambda: _send(messages))
+        # each e-mail recorded in the outbox with its job, in this transaction: a second run (or a run at the same
+        # time on another node, refused by the records' constraint) rolls back its e-mails with its records
+        outbox.emails_queue([(*reminder_message(reminder), reminder.recipients) for reminder in summary.sent])
     return summary
 
 

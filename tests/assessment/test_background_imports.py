@@ -1,5 +1,6 @@
-"""Issue 14: an admin import confirmed with IMPORT_BACKGROUND_ROWS rows or more runs as a background job through
-the outbox, with a progress page that reads its state from the database; below the threshold nothing changes."""
+"""Issue 14: an admin import of IMPORT_BACKGROUND_ROWS rows or more is checked (its preview) and, once confirmed,
+imported by background jobs through the outbox, with a progress page that reads its state from the database;
+below the threshold nothing changes."""
 
 import re
 from decimal import Decimal as D
@@ -38,21 +39,27 @@ def threshold(settings, private_storage):
     return private_storage
 
 
-def confirm_survey(client, period, rows, *, name="dieu-tra.csv"):
-    """Upload, preview, confirm in the admin as a person would; the confirmation's response."""
-    preview = client.post(
-        reverse("admin:assessment_surveyscore_import"),
-        {
-            "period": period.pk,
-            "resource": "0",
-            "format": "0",
-            "import_file": SimpleUploadedFile(name, table_csv(HEADER, *rows)),
-        },
-    )
-    assert preview.status_code == 200
-    confirm = preview.context["confirm_form"].initial
+def upload_and_confirm(client, import_url: str, data: dict):
+    """Upload a large file in the admin as a person would: its check runs as a job (eagerly here) and the person
+    lands on the progress page; there, once checked, they confirm. The confirmation's response (or the upload's,
+    when the check did not end: the queue down)."""
     with TestCase.captureOnCommitCallbacks(execute=True):  # the job goes to the queue after the commit
-        return client.post(reverse("admin:assessment_surveyscore_process_import"), {**confirm, "resource": "0"})
+        upload = client.post(import_url, {"resource": "0", "format": "0", **data})
+    job = ImportJob.objects.order_by("-pk").first()
+    if job is None or job.state != ImportState.CHECKED:  # refused (the store down), or not checked yet
+        return upload
+    assert upload.status_code == 302 and upload["Location"] == progress_url(job)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("admin:assessment_importjob_confirm", args=[job.pk]))
+
+
+def confirm_survey(client, period, rows, *, name="dieu-tra.csv"):
+    """Upload, check, confirm in the admin as a person would; the confirmation's response."""
+    return upload_and_confirm(
+        client,
+        reverse("admin:assessment_surveyscore_import"),
+        {"period": period.pk, "import_file": SimpleUploadedFile(name, table_csv(HEADER, *rows))},
+    )
 
 
 def progress_url(job):
@@ -74,7 +81,18 @@ def kept_files(storage_root):
 
 def test_below_the_threshold_the_import_runs_in_the_request_as_before(client, graded_period, coordinator):
     client.force_login(coordinator)
-    response = confirm_survey(client, graded_period, FOUR_ROWS[:2])
+    preview = client.post(
+        reverse("admin:assessment_surveyscore_import"),
+        {
+            "period": graded_period.pk,
+            "resource": "0",
+            "format": "0",
+            "import_file": SimpleUploadedFile("dieu-tra.csv", table_csv(HEADER, *FOUR_ROWS[:2])),
+        },
+    )
+    assert preview.status_code == 200  # the preview in the request, with its confirmation form
+    confirm = preview.context["confirm_form"].initial
+    response = client.post(reverse("admin:assessment_surveyscore_process_import"), {**confirm, "resource": "0"})
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:assessment_surveyscore_changelist")
     assert (survey_of("3.1"), survey_of("3.1", "so-xay-dung")) == (D("8.50"), D("9.00"))
@@ -116,6 +134,85 @@ def test_above_the_threshold_the_confirmation_queues_a_job_run_eagerly_in_tests(
     assert 'data-finished="true"' in page.content.decode()  # finished: the page's script asks no more
 
 
+def test_a_large_file_is_checked_by_a_job_and_imported_only_once_its_starter_confirms(
+    client, graded_period, coordinator, appraiser, threshold
+):
+    client.force_login(coordinator)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload = client.post(
+            reverse("admin:assessment_surveyscore_import"),
+            {
+                "period": graded_period.pk,
+                "resource": "0",
+                "format": "0",
+                "import_file": SimpleUploadedFile("dieu-tra.csv", table_csv(HEADER, *FOUR_ROWS)),
+            },
+        )
+    job = ImportJob.objects.get()
+    assert upload.status_code == 302 and upload["Location"] == progress_url(job)  # no preview in the request
+    # The check (a dry run of every row) ran as a job: counted, nothing saved, the file kept for the import.
+    assert (job.state, job.preview, job.rows_processed, job.new_count, job.updated_count, job.skipped_count) == (
+        ImportState.CHECKED,
+        True,
+        4,
+        0,
+        2,
+        2,
+    )
+    assert (job.job.task, job.job.arguments, job.job.state) == ("assessment.tasks.run_import", [job.pk], JobState.SENT)
+    assert survey_of("3.1") == D("7.25")
+    assert len(kept_files(threshold)) == 1
+    page = client.get(progress_url(job))
+    assert text_of(page, "import-state") == "Đã kiểm tra, chờ xác nhận"
+    assert text_of(page, "import-checked") == (
+        "Đã kiểm tra mọi dòng: nhập tệp này sẽ cho 0 mới, 2 cập nhật, 2 không đổi hoặc để trống. "
+        "Chưa có dữ liệu nào được lưu."
+    )
+    assert 'data-testid="import-confirm"' in page.content.decode()
+    assert 'data-finished="true"' in page.content.decode()  # nothing happens until the person confirms
+    status = client.get(reverse("admin:assessment_importjob_status", args=[job.pk])).json()
+    assert (status["state"], status["finished"], status["percent"]) == ("checked", True, 100)
+    confirm_url = reverse("admin:assessment_importjob_confirm", args=[job.pk])
+    assert client.get(confirm_url).status_code == 405
+
+    # Home Affairs sees it, but only the person who started it confirms it; an appraiser does not even see it.
+    other = make_user("noivu2", (Role.COORDINATOR, None), full_name="Phạm Văn Bình")
+    client.force_login(other)
+    page = client.get(progress_url(job))
+    assert 'data-testid="import-confirm"' not in page.content.decode()
+    refused = client.post(confirm_url)
+    assert refused["Location"] == progress_url(job)
+    assert [str(m) for m in client.get(progress_url(job)).context["messages"]] == [
+        "Việc nhập này không chờ bạn xác nhận."
+    ]
+    client.force_login(appraiser)
+    assert client.post(confirm_url).status_code == 404
+    job.refresh_from_db()
+    assert (job.state, Job.objects.count(), survey_of("3.1")) == (ImportState.CHECKED, 1, D("7.25"))
+
+    client.force_login(coordinator)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        confirmed = client.post(confirm_url)
+    assert confirmed["Location"] == progress_url(job)
+    job.refresh_from_db()
+    assert (job.state, job.preview, job.rows_processed, job.updated_count, job.skipped_count) == (
+        ImportState.DONE,
+        False,
+        4,
+        2,
+        2,
+    )
+    assert Job.objects.filter(task="assessment.tasks.run_import", arguments=[job.pk]).count() == 2
+    assert (survey_of("3.1"), survey_of("3.1", "so-xay-dung")) == (D("8.50"), D("9.00"))
+    assert kept_files(threshold) == []
+    # confirmed once: a second confirmation is refused and imports nothing again
+    client.post(confirm_url)
+    assert [str(m) for m in client.get(progress_url(job)).context["messages"]] == [
+        "Việc nhập này không chờ bạn xác nhận."
+    ]
+    assert Job.objects.count() == 2
+
+
 # -- the job queue down: the request succeeds, the job waits, send_pending_jobs runs it --------------------------
 
 
@@ -124,13 +221,14 @@ def test_with_the_broker_down_the_request_returns_the_progress_page_and_the_job_
 ):
     client.force_login(coordinator)
     with broker(CLOSED_PORT_BROKER):
-        response = confirm_survey(client, graded_period, FOUR_ROWS)
+        response = confirm_survey(client, graded_period, FOUR_ROWS)  # the upload: its check waits for the queue
         job = ImportJob.objects.get()
         assert response.status_code == 302 and response["Location"] == progress_url(job)
         page = client.get(response["Location"])
     job.refresh_from_db()
-    assert (job.state, job.rows_processed, job.job.state, job.job.send_attempts) == (
+    assert (job.state, job.preview, job.rows_processed, job.job.state, job.job.send_attempts) == (
         ImportState.QUEUED,
+        True,
         0,
         JobState.PENDING,
         1,
@@ -161,8 +259,20 @@ def test_with_the_broker_down_the_request_returns_the_progress_page_and_the_job_
     with broker(None):
         call_command("send_pending_jobs", "--all")
     job.refresh_from_db()
-    assert (job.state, job.rows_processed, job.updated_count, job.skipped_count) == (ImportState.DONE, 4, 2, 2)
+    assert (job.state, job.rows_processed, job.updated_count, job.skipped_count) == (ImportState.CHECKED, 4, 2, 2)
     assert (job.job.state, job.job.send_attempts) == (JobState.SENT, 2)
+    assert survey_of("3.1") == D("7.25")  # checked, nothing saved before the confirmation
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("admin:assessment_importjob_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.state, job.preview, job.rows_processed, job.updated_count, job.skipped_count) == (
+        ImportState.DONE,
+        False,
+        4,
+        2,
+        2,
+    )
+    assert (job.job.task, job.job.state, job.job.send_attempts) == ("assessment.tasks.run_import", JobState.SENT, 1)
     assert survey_of("3.1") == D("8.50")
     assert kept_files(threshold) == []
     assert text_of(client.get(response["Location"]), "import-state") == "Đã hoàn thành"
@@ -370,17 +480,11 @@ def test_an_appraiser_follows_their_own_grades_import_and_lists_only_their_own(
 def test_the_units_import_above_the_threshold_runs_in_the_background(client, coordinator, departments):
     client.force_login(coordinator)
     rows = [[f"don-vi-{number}", f"Đơn vị {number}", "departments"] for number in range(1, 6)]
-    preview = client.post(
+    response = upload_and_confirm(
+        client,
         reverse("admin:accounts_unit_import"),
-        {
-            "resource": "0",
-            "format": "0",
-            "import_file": SimpleUploadedFile("units.csv", table_csv(["code", "name", "block"], *rows)),
-        },
+        {"import_file": SimpleUploadedFile("units.csv", table_csv(["code", "name", "block"], *rows))},
     )
-    confirm = preview.context["confirm_form"].initial
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("admin:accounts_unit_process_import"), {**confirm, "resource": "0"})
     job = ImportJob.objects.get()
     assert response["Location"] == progress_url(job)
     assert (job.target, job.state, job.rows_total, job.new_count) == ("accounts.unit", ImportState.DONE, 5, 5)
@@ -410,13 +514,11 @@ def test_people_imported_in_the_background_are_created_under_the_coordinator_and
         for number in range(1, 5)
     ]
     content = table_csv(["username", "full_name", "email", "phone", "unit", "role"], *rows)
-    preview = client.post(
+    response = upload_and_confirm(
+        client,
         reverse("admin:accounts_user_import"),
-        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("nguoi-dung.csv", content)},
+        {"import_file": SimpleUploadedFile("nguoi-dung.csv", content)},
     )
-    confirm = preview.context["confirm_form"].initial
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("admin:accounts_user_process_import"), {**confirm, "resource": "0"})
     job = ImportJob.objects.get()
     assert response["Location"] == progress_url(job)
     assert (job.target, job.state, job.rows_total, job.new_count) == ("accounts.user", ImportState.DONE, 4, 4)

@@ -1,15 +1,27 @@
 """Reminders: the schedule across a calendar with time frozen, nothing twice, dry runs, the command, the queries."""
 
 from datetime import date, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from assessment.models import Assessment, AssessmentStatus, ReminderSchedule, ReminderSend, ReminderWindow
+from assessment.models import (
+    Assessment,
+    AssessmentStatus,
+    EmailSend,
+    EmailState,
+    Job,
+    JobState,
+    ReminderSchedule,
+    ReminderSend,
+    ReminderWindow,
+)
 from assessment.policy import today
 from assessment.services.reminders import reminders_send
 from tests.conftest import make_user
@@ -406,17 +418,100 @@ def test_the_reminder_run_takes_the_same_number_of_queries_for_10_and_200_units(
     framework = ActiveFrameworkFactory()
     period = make_period()
     _units_with_people(units, period, framework)
-    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
         summary = reminders_send(today=date(2026, 1, 24))
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     # schedules, sent today, candidates, waiting grades, recipients, progress; the savepoint and its release
     assert len([verb for verb in statements if verb != "INSERT"]) == 8
-    # the records in batches of 1,000 rows (SQLite: as many as its 999 parameters a statement hold): one on PostgreSQL
-    fields = [f for f in ReminderSend._meta.concrete_fields if not f.primary_key]
-    batch = min(1000, connection.ops.bulk_batch_size(fields, [None] * units))
-    assert statements.count("INSERT") == -(-units // batch)
+    # the records, the e-mails of the outbox and their jobs, each in batches of 1,000 rows (SQLite: as many as its
+    # 999 parameters a statement hold): three on PostgreSQL
+    inserts = 0
+    for model in (ReminderSend, EmailSend, Job):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        inserts += -(-units // min(1000, connection.ops.bulk_batch_size(fields, [None] * units)))
+    assert statements.count("INSERT") == inserts
     if connection.vendor == "postgresql":
-        assert len(statements) == 9
-    assert len(summary.sent) == units
-    assert len(mail.outbox) == units
+        assert len(statements) == 11
+    assert (len(summary.sent), mail.outbox, len(callbacks)) == (units, [], 1)  # nothing sent before the commit
+    assert (
+        EmailSend.objects.filter(state=EmailState.QUEUED).count()
+        == Job.objects.filter(task="assessment.tasks.send_email", state=JobState.PENDING).count()
+        == units
+    )
+    # after the commit: the jobs handed over in a fixed number of statements, each e-mail then sent by its job
+    with CaptureQueriesContext(connection) as handover, mock.patch("assessment.tasks.send_email.apply_async") as send:
+        callbacks[0]()
+    assert (len(handover.captured_queries), send.call_count) == (3, units)
+    assert Job.objects.filter(state=JobState.SENT).count() == units
     assert ReminderSend.objects.filter(window=ReminderWindow.SELF_ASSESSMENT, offset=7).count() == units
+
+
+def test_each_reminder_e_mail_is_in_the_outbox_and_sent_by_its_job(cycle, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminders_send(today=date(2026, 1, 24))
+    records = list(EmailSend.objects.order_by("pk"))
+    assert [(r.recipients, r.state, r.attempts) for r in records] == [
+        (", ".join(reminder.recipients), EmailState.SENT, 1) for reminder in summary.sent
+    ]
+    jobs = Job.objects.order_by("pk")
+    assert [(j.task, j.arguments, j.task_id, j.state) for j in jobs] == [
+        ("assessment.tasks.send_email", [r.pk], r.task_id, JobState.SENT) for r in records
+    ]
+    assert [(m.subject, m.body, m.to) for m in mail.outbox] == [(r.subject, r.body, r.recipient_list) for r in records]
+
+
+def test_a_failing_mail_server_is_retried_and_its_failure_shown_to_home_affairs(
+    cycle, django_capture_on_commit_callbacks, settings, client, caplog, coordinator
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
+    settings.EMAIL_MAX_RETRIES = 2
+    settings.EMAIL_RETRY_BACKOFF = 30
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = reminders_send(today=date(2026, 1, 24))
+    assert len(summary.sent) == 2
+    records = list(EmailSend.objects.order_by("pk"))
+    assert [(r.state, r.attempts, r.last_error) for r in records] == [
+        (EmailState.FAILED, 3, "ConnectionRefusedError: smtp down")
+    ] * 2  # the first attempt and EMAIL_MAX_RETRIES = 2 retries
+    retries = [r.getMessage() for r in caplog.records if r.name == "assessment.tasks"]
+    assert retries == [
+        f"e-mail {record.pk}: retry {n} in {countdown} s" for record in records for n, countdown in [(1, 30), (2, 60)]
+    ]
+    # the reminder stays recorded (sent once: the next run does not send it again) ...
+    assert ReminderSend.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send(today=date(2026, 1, 24)).sent == []
+    assert EmailSend.objects.count() == 2
+    # ... and Home Affairs reads the failure in the admin's list of e-mails, as for every other e-mail
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:assessment_emailsend_changelist") + "?state__exact=failed")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for record in records:
+        assert record.subject in text
+    detail = client.get(reverse("admin:assessment_emailsend_change", args=[records[0].pk])).content.decode()
+    assert "ConnectionRefusedError: smtp down" in detail
+
+
+def test_with_the_broker_down_the_reminders_are_recorded_and_their_e_mails_wait(
+    cycle, django_capture_on_commit_callbacks
+):
+    from assessment import outbox
+    from tests.jobs import CLOSED_PORT_BROKER, broker
+
+    with broker(CLOSED_PORT_BROKER), django_capture_on_commit_callbacks(execute=True):
+        summary = reminders_send(today=date(2026, 1, 24))
+    assert (len(summary.sent), ReminderSend.objects.count(), mail.outbox) == (2, 2, [])
+    jobs = list(Job.objects.order_by("pk"))
+    # the first refusal of the broker: every job left pending with the error, tried once, none lost
+    assert [(job.state, job.send_attempts, job.last_error) for job in jobs] == [
+        (JobState.PENDING, 1, "OperationalError: Error 111 connecting to 127.0.0.1:9. Connection refused.")
+    ] * 2
+    assert set(EmailSend.objects.values_list("state", flat=True)) == {EmailState.QUEUED}
+    # the broker back (eager here): send_pending_jobs hands them over and each e-mail is sent once
+    assert outbox.jobs_send_pending(older_than=timedelta(0)) == (2, 0)
+    assert set(EmailSend.objects.values_list("state", flat=True)) == {EmailState.SENT}
+    assert sorted(m.to[0] for m in mail.outbox) == ["canbo@stc.hanoi.gov.vn", "canbo@sxd.hanoi.gov.vn"]

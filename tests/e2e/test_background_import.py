@@ -1,5 +1,6 @@
-"""Issue 14: Home Affairs imports a survey file above IMPORT_BACKGROUND_ROWS; the confirmation lands on the progress
-page (the job queue is down: the import waits, kept), and once the queue is back the page shows the summary."""
+"""Issue 14: Home Affairs imports a survey file above IMPORT_BACKGROUND_ROWS; the upload lands on the progress page
+(the job queue is down: its check waits, kept); once the queue is back the page shows what the import would do,
+and the confirmation imports it, the page then showing the summary."""
 
 import csv
 
@@ -57,22 +58,26 @@ def test_home_affairs_follows_a_large_survey_import_from_queued_to_done(page, sc
     page.goto("/admin/assessment/surveyscore/import/")
     page.get_by_label("Kỳ đánh giá").select_option(str(period.pk))
     page.set_input_files("#id_import_file", str(path))
-    page.get_by_role("button", name="Gửi").click()
-    expect(page.get_by_test_id("import-summary")).to_contain_text("0 mới, 2080 thay đổi")
-
-    with broker(CLOSED_PORT_BROKER):  # the job queue is down: the confirmation still succeeds
-        page.get_by_role("button", name="Xác nhận nhập").click()
+    with broker(CLOSED_PORT_BROKER):  # the job queue is down: the upload still succeeds, its check waits
+        page.get_by_role("button", name="Gửi").click()
         page.wait_for_url("**/admin/assessment/importjob/*/progress/")
     expect(page.get_by_test_id("import-state")).to_have_text("Đang chờ")
     expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 0 trên 2080 dòng")
+    expect(page.get_by_test_id("import-check")).to_contain_text("Chưa có dữ liệu nào được lưu cho đến khi bạn xác nhận")
     expect(page.get_by_test_id("import-waiting")).to_contain_text("Hiện không kết nối được hàng đợi công việc")
     assert Score.objects.filter(survey_points__isnull=False).count() == 0
     page.set_viewport_size({"width": 1366, "height": 900})
     screenshot("background-import-waiting-1366")
 
-    with broker(None):  # the queue is back: beat's send_pending_jobs hands the job over
+    with broker(None):  # the queue is back: beat's send_pending_jobs hands the check over
         call_command("send_pending_jobs", "--all")
-    # The page refreshes itself (a meta refresh, no script) and reads the state from the database.
+    # The page refreshes itself (its script asks for the state) and reads the state from the database.
+    expect(page.get_by_test_id("import-state")).to_have_text("Đã kiểm tra, chờ xác nhận", timeout=15000)
+    expect(page.get_by_test_id("import-checked")).to_contain_text("0 mới, 2080 cập nhật, 0 không đổi")
+    assert Score.objects.filter(survey_points__isnull=False).count() == 0
+    screenshot("background-import-checked-1366")
+
+    page.get_by_role("button", name="Xác nhận nhập").click()  # the queue is up (eager here): imported
     expect(page.get_by_test_id("import-state")).to_have_text("Đã hoàn thành", timeout=15000)
     expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 2080 trên 2080 dòng")
     expect(page.get_by_test_id("import-summary")).to_have_text(
@@ -108,10 +113,23 @@ def test_the_progress_pages_have_no_serious_accessibility_violation(browser, liv
         started_by=coordinator,
         rows_total=3000,
     )
+    checked = ImportJob.objects.create(
+        target="assessment.surveyscore",
+        resource="assessment.resources.SurveyResource",
+        file_name="dieu-tra-lon.csv",
+        started_by=coordinator,
+        state=ImportState.CHECKED,
+        preview=True,
+        rows_total=2500,
+        rows_processed=2500,
+        updated_count=2400,
+        skipped_count=100,
+    )
     check(
         browser,
         live_server,
         {
+            "import-checked": f"/admin/assessment/importjob/{checked.pk}/progress/",
             "import-failed": f"/admin/assessment/importjob/{failed.pk}/progress/",
             "import-waiting": f"/admin/assessment/importjob/{waiting.pk}/progress/",
             "import-list": "/admin/assessment/importjob/",
