@@ -16,9 +16,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Unit
-from assessment.models import Assessment, AssessmentStatus, Framework, Score
+from assessment.models import Assessment, AssessmentStatus, Criterion, Framework, Score
 from assessment.services import framework_activate, period_open
 from assessment.services.results import (
+    _leaf_rows,
     _leaf_sums_rows,
     period_results,
     provisional_results,
@@ -255,3 +256,24 @@ def test_the_snapshots_leaves_are_each_counted_leaf_once_and_add_up_to_the_resul
     }
     assert dict(survey) == {row.assessment_id: row.result.survey for row in block.units}
     assert len(leaves) == 4 + 4 + 5 + 5  # Sở Y tế and Sở Xây dựng have one N/A leaf each
+
+
+def test_the_snapshots_losing_leaves_are_those_that_lost_points_with_their_place(graded_period):
+    """Sở Y tế lost 5 on 2.2, 3,05 on 1.2, 2,75 on 3.1 and 0,50 on 1.1 (places 1 to 4); Sở Du lịch lost nothing."""
+    sql, params = _leaf_rows(graded_period, losing_only=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    codes = dict(Criterion.objects.filter(pk__in={row[3] for row in found}).values_list("pk", "code"))
+    units = dict(Assessment.objects.filter(period=graded_period).values_list("pk", "unit__code"))
+    losses = sorted(
+        (units[assessment_id], position, codes[criterion], D(str(lost)), cents)
+        for assessment_id, _field, _method, criterion, _max, _points, lost, cents, position in found
+    )
+    assert [row for row in losses if row[0] == "so-y-te"] == [
+        ("so-y-te", 1, "2.2", D("5"), 500),
+        ("so-y-te", 2, "1.2", D("3.05"), 305),
+        ("so-y-te", 3, "3.1", D("2.75"), 275),
+        ("so-y-te", 4, "1.1", D("0.50"), 50),
+    ]
+    assert {row[0] for row in losses} == {"so-y-te", "so-xay-dung", "so-cong-thuong"}
