@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Unit
-from assessment.models import Assessment, AssessmentStatus, Criterion, Framework, Score
+from assessment.models import Assessment, AssessmentStatus, Criterion, Framework, Period, PeriodBlock, Score
 from assessment.services import framework_activate, period_open
 from assessment.services.results import (
     _leaf_rows,
@@ -59,7 +59,16 @@ def test_the_blockers_name_the_units_not_approved_and_a_period_without_assessmen
     )
     assert publish_blockers(publish_preview(period=graded_period)) == [waiting("Sở Du lịch, Sở Y tế")]
 
-    empty = open_period(mini_framework(departments, name="Bộ chỉ số 2024"), year=2024, units=[])
+    empty = Period.objects.create(
+        **{
+            name: getattr(graded_period, name) + timedelta(days=366)
+            for name in ("self_assessment_opens", "self_assessment_closes", "appraisal_closes")
+            + ("explanation_opens", "explanation_closes", "council_date", "publication_date")
+        },
+        year=2024,
+        name="Chỉ số CCHC năm 2024",
+    )
+    PeriodBlock.objects.create(period=empty, block=departments, framework=mini_framework(departments, "Bộ 2024"))
     assert not Assessment.objects.filter(period=empty).exists()
     assert publish_blockers(publish_preview(period=empty)) == [NO_ASSESSMENT]
     with pytest.raises(ValidationError) as error:
