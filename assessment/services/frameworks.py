@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -344,7 +344,10 @@ def _assessments_insert_select(period: Period, units, frameworks: dict[int, int]
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("period", "unit", "framework", "created_at"))
     columns += "".join(f", {quote(model_field.column)}" for model_field in defaults)
     constants = "".join(", %s" for _model_field in defaults)
-    units_sql, units_params = units.values("id", "block_id").query.sql_with_params()
+    try:
+        units_sql, units_params = units.values("id", "block_id").query.sql_with_params()
+    except EmptyResultSet:  # an empty list of units (``period_open(units=[])``): nothing to insert
+        return []
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (names from the models, the ORM's own SQL)
         f"SELECT %s, u.id, chosen.framework_id, %s{constants} FROM ({units_sql}) u "

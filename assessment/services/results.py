@@ -527,23 +527,17 @@ def _freeze_rows(units: list[UnitRow], ids: dict[int, int], titles: dict[str, st
 
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Plain inserts for the snapshot's many small rows (tens of thousands at national size).
-
-    The values are already exact (Decimal with their places, short texts): building a model instance per row
-    and preparing each field again would take most of the publication's time. PostgreSQL takes them by COPY.
+    """Plain inserts for the snapshot's many small rows on the embedded database (PostgreSQL writes its snapshot
+    in SQL: snapshot_write). The values are already exact (Decimal with their places, short texts): building a
+    model instance per row and preparing each field again would take most of the publication's time.
     """
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(model._meta.get_field(column).column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 def _mark_published(period: Period, actor, now, publication: Publication) -> None:

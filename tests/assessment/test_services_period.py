@@ -73,6 +73,12 @@ def test_opening_again_creates_nothing_new(period, agencies):
     assert Score.objects.count() == rows
 
 
+def test_opening_for_an_empty_list_of_units_creates_nothing(period, agencies):
+    result = period_open(period=period, units=[], actor=None)
+    assert (result.assessments_created, result.scores_created, result.assessments_total) == (0, 0, 0)
+    assert not Assessment.objects.exists() and not Score.objects.exists()
+
+
 def test_a_unit_added_later_gets_its_assessment_and_rows(period, agencies, departments):
     period_open(period=period, actor=None)
     newcomer = UnitFactory(code="so-moi", name="Sở Mới", block=departments)
