@@ -40,11 +40,11 @@ from assessment.reports import self_assessment_pdf
 from assessment.selectors.carry_over import carry_over_made, carry_over_offer
 from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
-    assessment_fields,
+    assessment_fields_with_points,
     assessment_missing,
     assessment_page,
     assessments_progress,
-    field_rows,
+    field_leaves,
     unit_assessments,
     unit_documents,
 )
@@ -141,7 +141,7 @@ def section_save(request, pk, field):
     round_, window = writable_window(assessment)
     if round_ is None:
         raise PermissionDenied(window.message)
-    rows = field_rows(assessment, field)
+    rows = field_leaves(assessment, field)
     if not rows:
         raise Http404
     forms = _field_forms(assessment, rows, round_, data=request.POST)
@@ -363,29 +363,20 @@ def evidence_delete(request, pk, evidence_id):
     return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field_code}#leaf-{code}")
 
 
-def _field_totals(assessment):
+def _field_totals(points):
     """Self totals per field (applicable appraisal leaves): points, maximum, share."""
     from assessment import scoring
 
-    totals = {}
-    for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
-    ):
-        if method != Method.APPRAISAL or is_na:
-            continue
-        entry = totals.setdefault(field_code, [Decimal("0.00"), Decimal("0.00")])
-        entry[0] += self_points or 0
-        entry[1] += max_points or 0
     result = {}
-    for code, (points, maximum) in totals.items():
-        index = scoring.index_percent(points, maximum)
-        result[code] = (points, maximum, None if index is None else scoring.shown(index))
+    for code, (total, maximum) in points.items():
+        index = scoring.index_percent(total, maximum)
+        result[code] = (total, maximum, None if index is None else scoring.shown(index))
     return result
 
 
 def _render_summary(request, assessment, submit_form=None, problems=None, status=200):
-    fields = assessment_fields(assessment)
-    totals = _field_totals(assessment)
+    fields, points = assessment_fields_with_points(assessment)
+    totals = _field_totals(points)
     progress = assessments_progress([assessment.pk]).get(assessment.pk)
     round_, window = writable_window(assessment)
     context = {
