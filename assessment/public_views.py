@@ -20,7 +20,9 @@ from assessment.selectors.results import (
     block_indices,
     latest_publications,
     previous_year,
+    public_key,
     public_page_key,
+    public_page_version,
     public_publication,
     publication_blocks,
     publication_for,
@@ -34,8 +36,7 @@ from assessment.storage import StorageUnavailable
 
 
 def _publication(year, request, find=publication_for):
-    version = request.GET.get("version")
-    publication = find(year, int(version) if version and version.isdigit() else None)
+    publication = find(year, _version_asked(request))
     if publication is None:
         raise Http404
     return publication
@@ -69,6 +70,24 @@ def _filled(page: str, request) -> HttpResponse:
     return HttpResponse(
         page.replace(TOKEN_SLOT, get_token(request)).replace(NEXT_SLOT, escape(request.get_full_path()))
     )
+
+
+def _version_asked(request) -> int | None:
+    version = request.GET.get("version")
+    return int(version) if version and version.isdigit() else None
+
+
+def _stored_whole(request, year, page: str) -> HttpResponse | None:
+    """The stored whole page for a plain anonymous reader, found with one plain SQL statement (the publication's id
+    and the fingerprint of public_page_key), or None (anyone else, or not stored yet: the usual path below);
+    404 when the year (or version) has no publication, as the usual path answers."""
+    if request.user.is_authenticated or not _plain_reader(request):
+        return None
+    found = public_page_version(year, _version_asked(request))
+    if found is None:
+        raise Http404
+    stored = cache.get(f"{public_key(*found, page, get_language())}:whole")
+    return None if stored is None else _filled(stored, request)
 
 
 def _cached(request, publication, page: str, build) -> HttpResponse:
@@ -113,11 +132,15 @@ def results_period(request, year):
     A block of more than PAGE_SIZE units is shown by pages (``?block=<code>&page=<n>``): without ``block``
     every block shows its first page; with it, only that block, at that page.
     """
-    publication = _publication(year, request, public_publication)
     chosen = request.GET.get("block") or None
     number = _page_number(request.GET.get("page"))
     if chosen is None:
         number = 1
+    page = f"period:{chosen or ''}:{number}"
+    stored = _stored_whole(request, year, page)
+    if stored is not None:
+        return stored
+    publication = _publication(year, request, public_publication)
 
     def build():
         blocks = publication_blocks(publication)
@@ -180,13 +203,16 @@ def results_period(request, year):
             "file_signatures": publication_signatures(publication),  # issue 15
         }
 
-    return _cached(request, publication, f"period:{chosen or ''}:{number}", build)
+    return _cached(request, publication, page, build)
 
 
 @login_not_required
 @require_GET
 def results_unit(request, year, unit_code):
     """One unit: its fields as the press writes them, its trend over the years, its weakest criteria."""
+    stored = _stored_whole(request, year, f"unit:{unit_code}")
+    if stored is not None:
+        return stored
     publication = _publication(year, request, public_publication)
 
     def build():

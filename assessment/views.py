@@ -1,16 +1,21 @@
 """The unit portal: thin views that parse, ask the selectors, call a service and render."""
 
+import functools
+import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,11 +45,11 @@ from assessment.reports import self_assessment_pdf
 from assessment.selectors.carry_over import carry_over_made, carry_over_offer
 from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
-    assessment_fields,
+    assessment_fields_with_points,
     assessment_missing,
     assessment_page,
     assessments_progress,
-    field_rows,
+    field_leaves,
     unit_assessments,
     unit_documents,
 )
@@ -98,9 +103,49 @@ def _field_forms(assessment, rows, round_, data=None):
     return forms
 
 
+EARLIER_TEMPLATE = "assessment/_earlier_years.html"
+EARLIER_SECONDS = 24 * 3600
+
+
+@functools.cache
+def _earlier_template_digest() -> str:
+    """The template's own text in the key: a new release's template is a new key."""
+    return hashlib.sha256(get_template(EARLIER_TEMPLATE).template.source.encode()).hexdigest()[:16]
+
+
+def _earlier_html(rows) -> None:
+    """Each leaf's advice from earlier years (``row.earlier_html``), drawn once and kept in the cache keyed by
+    what it shows (issue 12: drawing it was 40 % of the field page's template time; it is the same for every unit
+    of the block): the code, the language and the guidance's own figures, comments and kinds, so a different
+    guidance is a different key. One cache read for the page; the unit's own plan items are drawn apart."""
+    language = get_language()
+    keys = {}
+    for row in rows:
+        row.earlier_html = ""
+        earlier = getattr(row, "earlier", None)
+        if earlier is None or not earlier.shown:
+            continue
+        shown = (row.code, earlier.first_year, earlier.last_year, earlier.graded, earlier.lost, earlier.full)
+        what = repr((shown, earlier.comments, earlier.more_comments, earlier.kinds))
+        digest = hashlib.sha256(what.encode()).hexdigest()[:32]
+        keys[f"earlier-html:{_earlier_template_digest()}:{language}:{digest}"] = row
+    if not keys:
+        return
+    stored = cache.get_many(list(keys))
+    drawn = {}
+    for key, row in keys.items():
+        html = stored.get(key)
+        if html is None:
+            html = drawn[key] = render_to_string(EARLIER_TEMPLATE, {"earlier": row.earlier, "code": row.code})
+        row.earlier_html = mark_safe(html)  # noqa: S308 - our own template's rendering
+    if drawn:
+        cache.set_many(drawn, timeout=EARLIER_SECONDS)
+
+
 def _render_detail(request, assessment, field_code, forms=None, conflicts=None, status=200):
     page = assessment_page(assessment, user=request.user, field_code=field_code)
     rows, round_ = page.rows, page.round
+    _earlier_html(rows)
     if forms is None:
         forms = _field_forms(assessment, rows, round_)
     conflicting = {conflict.score_id: conflict for conflict in conflicts or []}
@@ -141,7 +186,7 @@ def section_save(request, pk, field):
     round_, window = writable_window(assessment)
     if round_ is None:
         raise PermissionDenied(window.message)
-    rows = field_rows(assessment, field)
+    rows = field_leaves(assessment, field)
     if not rows:
         raise Http404
     forms = _field_forms(assessment, rows, round_, data=request.POST)
@@ -363,29 +408,20 @@ def evidence_delete(request, pk, evidence_id):
     return redirect(f"{reverse('assessment:assessment-detail', args=[assessment.pk])}?field={field_code}#leaf-{code}")
 
 
-def _field_totals(assessment):
+def _field_totals(points):
     """Self totals per field (applicable appraisal leaves): points, maximum, share."""
     from assessment import scoring
 
-    totals = {}
-    for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
-    ):
-        if method != Method.APPRAISAL or is_na:
-            continue
-        entry = totals.setdefault(field_code, [Decimal("0.00"), Decimal("0.00")])
-        entry[0] += self_points or 0
-        entry[1] += max_points or 0
     result = {}
-    for code, (points, maximum) in totals.items():
-        index = scoring.index_percent(points, maximum)
-        result[code] = (points, maximum, None if index is None else scoring.shown(index))
+    for code, (total, maximum) in points.items():
+        index = scoring.index_percent(total, maximum)
+        result[code] = (total, maximum, None if index is None else scoring.shown(index))
     return result
 
 
 def _render_summary(request, assessment, submit_form=None, problems=None, status=200):
-    fields = assessment_fields(assessment)
-    totals = _field_totals(assessment)
+    fields, points = assessment_fields_with_points(assessment)
+    totals = _field_totals(points)
     progress = assessments_progress([assessment.pk]).get(assessment.pk)
     round_, window = writable_window(assessment)
     context = {

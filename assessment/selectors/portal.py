@@ -128,21 +128,34 @@ class FieldSection:
 
 def assessment_fields(assessment) -> list[FieldSection]:
     """The fields (top level of the tree) with how many of their appraisal leaves are answered: two queries."""
+    return assessment_fields_with_points(assessment)[0]
+
+
+def assessment_fields_with_points(assessment) -> tuple[list[FieldSection], dict[str, tuple[Decimal, Decimal]]]:
+    """assessment_fields, and from the same two queries (issue 12: the summary read the scores twice) each field's
+    self points and maximum over its applicable appraisal leaves (field code → (points, maximum); a field without
+    such a leaf is absent)."""
     fields = {
         criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points)
         for criterion in Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by(
             "order"
         )
     }
-    for field_code, method, self_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__field_code", "criterion__method", "self_points", "is_na"
+    points: dict[str, tuple[Decimal, Decimal]] = {}
+    for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
+        "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
     ):
+        if method != Method.APPRAISAL:
+            continue
+        if not is_na:
+            points_so_far, maximum_so_far = points.get(field_code, (Decimal("0.00"), Decimal("0.00")))
+            points[field_code] = (points_so_far + (self_points or 0), maximum_so_far + (max_points or 0))
         section = fields.get(field_code)
-        if section is None or method != Method.APPRAISAL:
+        if section is None:
             continue
         section.total += 1
         section.answered += self_points is not None or is_na
-    return list(fields.values())
+    return list(fields.values()), points
 
 
 def field_rows(assessment, field_code: str):
@@ -164,6 +177,26 @@ def field_rows(assessment, field_code: str):
         if criterion.score is not None:
             criterion.score.criterion = criterion
     return criteria
+
+
+def field_leaves(assessment, field_code: str) -> list[Criterion]:
+    """What saving a field reads (issue 12): its leaves that have a score row, in tree order, each with its score
+    (``criterion.score``, ``score.criterion``), without headings or evidence: one query. When the field has no
+    score row, its criteria as field_rows reads them (so that an unknown field is still told apart)."""
+    scores = list(
+        Score.objects.filter(assessment=assessment)
+        .filter(Q(criterion__code=field_code) | Q(criterion__code__startswith=f"{field_code}."))
+        .select_related("criterion__appraising_agency", "updated_by")
+        .order_by("criterion__order")
+    )
+    if not scores:
+        return field_rows(assessment, field_code)
+    leaves = []
+    for score in scores:
+        criterion = score.criterion
+        criterion.score = score
+        leaves.append(criterion)
+    return leaves
 
 
 # Statuses in which the unit does not see the appraisal yet (its own answers only).

@@ -1,7 +1,7 @@
 """The section form's inputs written directly (issue 12): the same HTML as Django's widget templates, without
 rendering four templates per input (100 leaves × 6 inputs made template rendering 85 % of the field page).
 
-Only the widgets of the portal's forms are written here (text, number, hidden, checkbox, textarea, select); any
+Only the widgets of the portal's forms are written here (text, number, date, hidden, checkbox, textarea, select); any
 other widget is rendered by Django as usual. tests/assessment/test_fast_fields.py compares every input of the
 section form, unbound, bound, refused and checked, with Django's own rendering, character for character.
 """
@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 INPUT = "django/forms/widgets/input.html"
-INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "number", "hidden", "checkbox")} | {INPUT}
+INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "number", "hidden", "checkbox", "date")} | {INPUT}
 TEXTAREA = "django/forms/widgets/textarea.html"
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"

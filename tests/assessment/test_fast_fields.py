@@ -3,7 +3,7 @@
 from django import forms
 from django.template.loader import render_to_string
 
-from assessment.forms import ExplanationForm, ScoreForm
+from assessment.forms import EvidenceForm, ExplanationForm, ScoreForm
 from assessment.models import Score
 from assessment.templatetags.fast_fields import fast_field, fast_widget
 from tests.assessment.conftest import score_of
@@ -81,3 +81,18 @@ def test_a_widget_it_does_not_write_is_left_to_django(assessment):
     form.is_valid()
     for name in form.fields:
         assert str(fast_widget(form[name])) == str(form[name])
+
+
+def test_the_evidence_dialog_inputs_are_written_as_django_writes_them(db):
+    """The evidence dialog of the field page (a date input among them), empty and refused."""
+    for form in (
+        EvidenceForm(),
+        EvidenceForm({"number": "12/KH-UBND <b>", "issued_on": "31/02/2025", "issuer": "UBND", "locator": "tr. 2"}),
+        EvidenceForm({"issued_on": "05/03/2025"}),
+    ):
+        form.is_valid()
+        for name in form.fields:
+            bound = form[name]
+            assert str(fast_widget(bound)) == str(bound), name
+            assert str(fast_field(bound)) == render_to_string("assessment/_field.html", {"field": bound}), name
+    assert 'type="date"' not in str(fast_widget(EvidenceForm()["issued_on"]))  # a text date input, dd/mm/yyyy

@@ -319,3 +319,40 @@ def test_nothing_is_read_before_any_earlier_year_is_published(
     with django_assert_num_queries(2):  # the newest publication (none), the plan items
         guidance = criteria_guidance(assessment, ["1.1", "1.2"])
     assert [item.shown for item in guidance.values()] == [False, False]
+
+
+def test_the_advice_of_earlier_years_is_drawn_once_and_kept_by_what_it_shows(client, history, unit_staff, monkeypatch):
+    """Issue 12: each leaf's advice from earlier years is drawn once into the cache, keyed by its code, the language
+    and what it says; the same page again draws none of it, the same bytes; new advice is a new drawing."""
+    import re
+
+    import assessment.views as views
+
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    drawn = []
+    real = views.render_to_string
+    monkeypatch.setattr(
+        views, "render_to_string", lambda name, context: drawn.append(context["code"]) or real(name, context)
+    )
+    cache.clear()
+    client.force_login(unit_staff)
+    url = reverse("assessment:assessment-detail", args=[history.pk])
+    first = client.get(url, {"field": "1"}).content.decode()
+    assert drawn == ["1.1"]
+    again = client.get(url, {"field": "1"}).content.decode()
+    assert drawn == ["1.1"] and token.sub("", again) == token.sub("", first)
+    assert "5 trên 7 hồ sơ được chấm trong các năm trước bị trừ điểm ở tiêu chí này." in again
+    assert "Kế hoạch khắc phục năm 2024 của đơn vị" in again  # the unit's own plan, drawn apart every time
+    # In English: its own drawing.
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(url, {"field": "1"}).content.decode()
+    assert drawn == ["1.1", "1.1"] and "5 of 7 assessments graded in earlier years lost points here." in english
+    # What the earlier years say changes (a new version of 2024 with the council's reason): a new key, a new drawing.
+    beta = Assessment.objects.get(period__year=2024, unit__code="so-beta")
+    Score.objects.filter(assessment=beta, criterion__code="1.1").update(
+        council_points=0, council_reason="Hội đồng: không có kế hoạch."
+    )
+    _publication(beta.period, version=2)
+    client.post(reverse("set_language"), {"language": "vi", "next": "/"})
+    changed = client.get(url, {"field": "1"}).content.decode()
+    assert "“Hội đồng: không có kế hoạch.”" in changed and drawn == ["1.1", "1.1", "1.1"]

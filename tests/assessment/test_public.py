@@ -307,9 +307,11 @@ def test_public_pages_run_a_fixed_number_of_queries(client, graded_period, coord
     publish(graded_period, coordinator, decision_number="2/QĐ", reason="Thêm đơn vị")
     assert counts() == small
     # the newest version: one query finds nothing replaced it; one lists the signed files (issue 15); one finds the
-    # unit replaced no other unit
-    assert small == {"period": 10, "unit": 9}
-    # Read again: from the cache, whose key is read with the publication (public_publication): one query.
+    # unit replaced no other unit; and first, for an anonymous reader, one plain statement looks for the stored page
+    # (issue 12)
+    assert small == {"period": 11, "unit": 10}
+    # Read again: the stored whole page, found with the publication's id and the fingerprint of its key in one
+    # plain statement (public_page_version), no model built.
     assert counts() == {"period": 1, "unit": 1}
 
 
@@ -471,3 +473,46 @@ def test_the_whole_page_is_stored_once_and_filled_for_each_reader(client, graded
     newer = Client().get(url)
     assert renderings == ["public/results_period_body.html", "public/results_period.html"]
     assert re.findall(r'\?version=(\d)"[^>]*>v\d', main(newer)) == ["1", "2"]
+
+
+def test_a_stored_page_is_served_without_building_the_publication(
+    client, graded_period, coordinator, unit_staff, monkeypatch
+):
+    """Issue 12: a plain reader's stored whole page is found by one plain statement (the publication's id and the
+    fingerprint of its key); what has no publication is still a 404, the signed-in still get a fresh rendering."""
+    from django.test import Client
+
+    import assessment.public_views as public_views
+    from assessment.selectors.results import public_page_key, public_page_version, public_publication
+
+    publish(graded_period, coordinator)
+    first = client.get(urls()["period"]).content.decode()
+    unit_page = client.get(urls()["unit"]).content.decode()
+    publication = public_publication(2023)
+    assert public_page_version(2023) == (publication.pk, publication.public_fingerprint)
+    assert public_page_version(2023, 1) == (publication.pk, publication.public_fingerprint)
+    assert public_page_version(2023, 2) is None and public_page_version(2022) is None
+    assert (
+        public_page_key(publication, "unit:so-y-te", "vi")
+        == f"public:{publication.pk}:{publication.public_fingerprint}:vi:unit:so-y-te"
+    )
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the stored page needs no publication built")
+
+    monkeypatch.setattr(public_views, "public_publication", refused)
+    reader = Client()
+    with CaptureQueriesContext(connection) as queries:
+        stored = reader.get(urls()["period"])
+        stored_unit = reader.get(urls()["unit"])
+    assert len(queries.captured_queries) == 2
+    assert TOKEN.sub("", stored.content.decode()) == TOKEN.sub("", first)
+    assert TOKEN.sub("", stored_unit.content.decode()) == TOKEN.sub("", unit_page)
+    # No publication that year, or no such version: 404 from the plain statement alone.
+    assert reader.get(urls(2022)["period"]).status_code == 404
+    assert reader.get(urls()["period"] + "?version=2").status_code == 404
+    assert reader.get(urls(2022)["unit"]).status_code == 404
+    # Signed in: the usual path (which builds the publication).
+    client.force_login(unit_staff)
+    with pytest.raises(AssertionError, match="no publication built"):
+        client.get(urls()["period"])

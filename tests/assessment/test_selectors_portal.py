@@ -12,9 +12,11 @@ from assessment.selectors.portal import (
     FieldSection,
     Progress,
     assessment_fields,
+    assessment_fields_with_points,
     assessment_missing,
     assessment_page,
     assessments_progress,
+    field_leaves,
     field_rows,
     unit_assessments,
     unit_documents,
@@ -90,6 +92,27 @@ def test_the_fields_with_their_answered_appraisal_leaves_in_two_queries(answered
         FieldSection("2", "Cải cách thể chế", Decimal("5.00"), total=1, answered=0),
         FieldSection("3", "Điểm thưởng, điểm trừ", None, total=0, answered=0),
     ]
+
+
+def test_the_fields_and_their_self_points_in_the_same_two_queries(answered, django_assert_num_queries):
+    """Issue 12: the summary's fields and self totals from one reading of the scores; an N/A leaf counts as
+    answered but adds neither points nor maximum; survey, bonus and penalty leaves add nothing."""
+    Score.objects.filter(assessment=answered, criterion__code="2.2").update(self_points=Decimal("1"))
+    with django_assert_num_queries(2):
+        fields, points = assessment_fields_with_points(answered)
+    assert fields == assessment_fields(answered)
+    assert points == {"1": (Decimal("2.00"), Decimal("2.00")), "2": (Decimal("0.00"), Decimal("4.00"))}
+
+
+def test_the_leaves_of_a_field_for_saving_in_one_query(answered, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        leaves = field_leaves(answered, "2")
+        shown = [(leaf.code, leaf.score.self_points, leaf.score.criterion is leaf) for leaf in leaves]
+    assert shown == [("2.1", None, True), ("2.2", None, True)]
+    assert [leaf.code for leaf in field_leaves(answered, "1")] == ["1.1", "1.2"]
+    # No score row: the criteria as field_rows reads them (none for an unknown field: no score to read then).
+    with django_assert_num_queries(2):
+        assert field_leaves(answered, "9") == []
 
 
 def test_the_rows_of_a_field_carry_their_score_in_three_queries(answered, django_assert_num_queries):
