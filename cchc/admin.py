@@ -138,9 +138,6 @@ class TableImportExportAdmin(ImportExportModelAdmin):
         return super().import_action(request, **kwargs)
 
     def _preview_in_background(self, request, import_form, **kwargs):
-        from assessment.services.imports import import_queue
-        from assessment.storage import StorageUnavailable
-
         input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])](encoding=self.from_encoding)
         upload = import_form.cleaned_data["import_file"]
         content = b"".join(upload.chunks())
@@ -150,35 +147,52 @@ class TableImportExportAdmin(ImportExportModelAdmin):
             return None
         if len(dataset) < settings.IMPORT_BACKGROUND_ROWS:
             return None
-        resource_class = self.choose_import_resource_class(import_form, request)
-        resource_kwargs = self.get_import_resource_kwargs(request, form=import_form, **kwargs)
-        resource_kwargs.pop("form", None)
-        info = self.get_model_info()
+        _job, response = self._queue_in_background(
+            request,
+            import_form,
+            file_name=upload.name,
+            content=content,
+            extension=input_format.get_extension(),
+            rows_total=len(dataset),
+            preview=True,
+            **kwargs,
+        )
+        return response
+
+    def _queue_in_background(self, request, form, *, file_name, content, extension, rows_total, preview, **kwargs):
+        """Keep the file in the private storage and queue its job (``preview``: its check only, nothing saved).
+        Returns the job and the progress page to land on; or no job and the import page with the store's message
+        when the store cannot be reached (nothing queued, nothing kept: the person may try again)."""
+        from assessment.services.imports import import_queue
+        from assessment.storage import StorageUnavailable
+
+        resource_class = self.choose_import_resource_class(form, request)
+        resource_kwargs = self.get_import_resource_kwargs(request, form=form, **kwargs)
+        resource_kwargs.pop("form", None)  # the request's form stays here; the job keeps what the resource needs
         try:
             job = import_queue(
                 actor=request.user,
                 target=self.model._meta.label_lower,
                 resource_class=resource_class,
                 resource_kwargs=resource_kwargs,
-                file_name=upload.name,
+                file_name=file_name,
                 content=content,
-                extension=input_format.get_extension(),
-                rows_total=len(dataset),
-                preview=True,
+                extension=extension,
+                rows_total=rows_total,
+                preview=preview,
             )
-        except StorageUnavailable as error:  # nothing queued, nothing kept: the person may try again
+        except StorageUnavailable as error:
             messages.error(request, error.messages[0])
-            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
-        return HttpResponseRedirect(
-            reverse("admin:assessment_importjob_progress", args=[job.pk], current_app=self.admin_site.name)
-        )
+            info = self.get_model_info()
+            url = reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name)
+            return None, HttpResponseRedirect(url)
+        url = reverse("admin:assessment_importjob_progress", args=[job.pk], current_app=self.admin_site.name)
+        return job, HttpResponseRedirect(url)
 
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
         """The confirmation: a file of IMPORT_BACKGROUND_ROWS rows or more is kept in the private storage and
         imported by a background job, and the person lands on its progress page; a smaller one as before."""
-        from assessment.services.imports import import_queue
-        from assessment.storage import StorageUnavailable
 
         if not self.has_import_permission(request):
             raise PermissionDenied
@@ -198,25 +212,16 @@ class TableImportExportAdmin(ImportExportModelAdmin):
             result = self.process_dataset(dataset, confirm_form, request, **kwargs)
             tmp_storage.remove()
             return self.process_result(result, request)
-        resource_class = self.choose_import_resource_class(confirm_form, request)
-        resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form, **kwargs)
-        resource_kwargs.pop("form", None)  # the request's form stays here; the job keeps what the resource needs
-        try:
-            job = import_queue(
-                actor=request.user,
-                target=self.model._meta.label_lower,
-                resource_class=resource_class,
-                resource_kwargs=resource_kwargs,
-                file_name=confirm_form.cleaned_data["original_file_name"],
-                content=data if isinstance(data, bytes) else data.encode("utf-8"),
-                extension=input_format.get_extension(),
-                rows_total=len(dataset),
-            )
-        except StorageUnavailable as error:  # nothing queued, nothing saved: the person may try again
-            messages.error(request, error.messages[0])
-            info = self.get_model_info()
-            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name))
-        tmp_storage.remove()
-        return HttpResponseRedirect(
-            reverse("admin:assessment_importjob_progress", args=[job.pk], current_app=self.admin_site.name)
+        job, response = self._queue_in_background(
+            request,
+            confirm_form,
+            file_name=confirm_form.cleaned_data["original_file_name"],
+            content=data if isinstance(data, bytes) else data.encode("utf-8"),
+            extension=input_format.get_extension(),
+            rows_total=len(dataset),
+            preview=False,
+            **kwargs,
         )
+        if job is not None:
+            tmp_storage.remove()
+        return response
