@@ -131,6 +131,7 @@ WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
 
 # Text that is a name, a code or a format and stays as it is.
 PATH = re.compile(r"(?<!\S)/\S*")  # a path shown as text (a publication's public page) is not prose
+UUID = re.compile(r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")  # a job's id: its letters are no words
 ALLOWED = re.compile(r"\b(CCHC|PAR INDEX|TOTP|PDF|XLSX|CSV|JSON|UBND|QĐ|SHA-256|Excel|OK|ID|URL|E-mail|Email)\b")
 
 
@@ -172,7 +173,7 @@ def english_in(text: str) -> str | None:
     for wrong in WRONG_WORDS:
         if wrong in text:
             return wrong
-    bare = ALLOWED.sub(" ", PATH.sub(" ", text))
+    bare = ALLOWED.sub(" ", PATH.sub(" ", UUID.sub(" ", text)))
     for english in ENGLISH_STRINGS:
         if re.search(rf"(?<![\w-]){re.escape(english)}(?![\w-])", bare):
             return english
@@ -248,6 +249,8 @@ def crawl(client, starts: list[str], problems: dict, seen: set) -> list[str]:
         ("so-tai-chinh", None),
         ("/results/2025/?version=1", None),
         ("See the results", "results"),
+        ("assessment.tasks.build_publication_files [cf9b76ce-ffab-4e4b-a877-98a76a3cb274]", None),
+        ("a877 98a76a3cb274", "a a a"),
     ],
 )
 def test_the_heuristic_tells_english_from_vietnamese(text, english):
