@@ -5,16 +5,10 @@ from decimal import Decimal as D
 
 from assessment import scoring
 from assessment.scoring import FieldResult, LeafScore, UnitResult
+from tests.assessment.test_scoring_what_if import LEAVES as WHAT_IF_LEAVES
 
-LEAVES = [
-    LeafScore("1.1", scoring.APPRAISAL, D("4.00"), D("2.00")),
-    LeafScore("1.2", scoring.APPRAISAL, D("6.00"), None),  # blank counts 0
-    LeafScore("1.3", scoring.APPRAISAL, D("5.00"), D("0.00"), not_applicable=True),
-    LeafScore("2.1", scoring.SURVEY, D("10.00"), D("7.50")),
-    LeafScore("9.1", scoring.BONUS, D("2.00"), D("1.00")),
-    LeafScore("9.2", scoring.PENALTY, D("3.00"), D("4.00")),  # capped at 3
-    LeafScore("9.3", scoring.PENALTY, D("2.00"), D("0.50")),
-]
+# The what-if tests' leaves, with a second penalty leaf below its cap.
+LEAVES = [*WHAT_IF_LEAVES, LeafScore("9.3", scoring.PENALTY, D("2.00"), D("0.50"))]
 
 
 def replaced(code: str, leaf: LeafScore) -> list[LeafScore]:
