@@ -79,6 +79,56 @@ def test_the_form_is_posted_as_a_browser_would():
     assert form_fields(PAGE, "/fields/9/") == (None, [])
 
 
+class _Answer:
+    def __init__(self, status_code, text=""):
+        self.status_code, self.text = status_code, text
+
+
+class _Client:
+    """Answers like the portal: a field page with its form, a save's redirect, the summary."""
+
+    def __init__(self, events):
+        self.events = events
+
+    async def request(self, method, url, **kwargs):
+        self.events.append((method, url.split("?")[0]))
+        if method == "POST":
+            return _Answer(302)
+        return _Answer(200, '<form action="/assessments/7/fields/2/"><textarea name="s-2.1-note">x</textarea></form>')
+
+
+def test_at_the_rush_each_person_pauses_before_the_first_request(monkeypatch):
+    """200 people do not click at the same instant: with pauses, the first thing each one does is wait."""
+    import asyncio
+
+    from tools import loadtest
+
+    events, clock = [], [0.0]
+
+    async def pause(seconds):
+        events.append(("pause", seconds))
+        clock[0] += seconds
+
+    monkeypatch.setattr(loadtest.asyncio, "sleep", pause)
+    monkeypatch.setattr(loadtest.random, "uniform", lambda low, high: low)
+    budget = loadtest.Budget(3600)
+    budget.open = lambda record: clock[0] < 11  # the pauses move this clock: three of them, then the row ends
+    asyncio.run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), (5, 15)))
+    assert events == [
+        ("pause", 5),
+        ("GET", "/assessments/7/"),
+        ("pause", 5),
+        ("POST", "/assessments/7/fields/2/"),
+        ("pause", 5),
+    ]
+    events.clear()
+    clock[0] = 0.0
+    calls = iter(range(9))
+    budget.open = lambda record: next(calls) < 2  # without pauses nobody waits: a page and its save, then the end
+    asyncio.run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), None))
+    assert events == [("GET", "/assessments/7/"), ("POST", "/assessments/7/fields/2/")]
+
+
 def test_the_database_is_on_loopback_only():
     assert database_name("postgres://postgres@127.0.0.1:5432/cchc_loadtest") == "cchc_loadtest"
     with pytest.raises(SystemExit, match="loopback"):

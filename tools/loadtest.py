@@ -18,7 +18,8 @@ before it, with the same number of users and the same pauses):
 
   capacity      the users (signed in once, before any row) loop without pause: open their field page, save it
                 (a changed note, with the page's CSRF token), every third loop open the summary;
-  rush          the same users and flow, pausing a random 5-15 s between actions, for --rush-seconds;
+  rush          the same users and flow, pausing a random 5-15 s between actions (and before the first, so that
+                they do not all start at the same instant), for --rush-seconds;
   public        --users anonymous readers, closed loop, on the newest published ranking page, then on its units'
                 pages;
   5,000 units   page 1 of a 5,000-unit block's ranking, one reader: size and median time (the first, uncached
@@ -416,6 +417,8 @@ async def readers(base: str, count: int, paths: list[str], seconds: float, think
     async def one(offset):
         async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
             turn = offset
+            if think:  # each reader arrives after a first pause, as staff_loop's people do
+                await asyncio.sleep(random.uniform(*think))
             while budget.open(record):
                 await timed(client, record, "GET", paths[turn % len(paths)], 200)
                 turn += 1
@@ -445,6 +448,9 @@ async def staff_loop(client, user, budget: Budget, record: Record, think):
         if think and budget.open(record):
             await asyncio.sleep(random.uniform(*think))
 
+    # With pauses, each person starts after a first one: 200 people do not click at the same instant, and a burst
+    # of 200 first requests at t=0 would measure the harness (a queue of 200 at once) rather than the rush.
+    await pause()
     while budget.open(record):
         loop += 1
         page = await timed(client, record, "GET", f"/assessments/{assessment}/?field={code}", 200)
