@@ -131,16 +131,16 @@ def assessment_fields(assessment) -> list[FieldSection]:
     return assessment_fields_with_points(assessment)[0]
 
 
-def assessment_fields_with_points(assessment) -> tuple[list[FieldSection], dict[str, tuple[Decimal, Decimal]]]:
+def assessment_fields_with_points(
+    assessment, tops=None
+) -> tuple[list[FieldSection], dict[str, tuple[Decimal, Decimal]]]:
     """assessment_fields, and from the same two queries (issue 12: the summary read the scores twice) each field's
     self points and maximum over its applicable appraisal leaves (field code → (points, maximum); a field without
-    such a leaf is absent)."""
-    fields = {
-        criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points)
-        for criterion in Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by(
-            "order"
-        )
-    }
+    such a leaf is absent). ``tops``: the framework's top-level criteria in order when the caller read them (one
+    query less)."""
+    if tops is None:
+        tops = Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by("order")
+    fields = {criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points) for criterion in tops}
     points: dict[str, tuple[Decimal, Decimal]] = {}
     for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
         "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
@@ -158,14 +158,20 @@ def assessment_fields_with_points(assessment) -> tuple[list[FieldSection], dict[
     return list(fields.values()), points
 
 
-def field_rows(assessment, field_code: str):
-    """The criteria of one field in tree order, each leaf with its score row and evidence: three queries."""
-    criteria = list(
-        Criterion.objects.filter(framework_id=assessment.framework_id)
-        .filter(Q(code=field_code) | Q(code__startswith=f"{field_code}."))
-        .select_related("appraising_agency")
-        .order_by("order")
-    )
+def _in_field(field_code: str) -> Q:
+    return Q(code=field_code) | Q(code__startswith=f"{field_code}.")
+
+
+def field_rows(assessment, field_code: str, criteria=None):
+    """The criteria of one field in tree order, each leaf with its score row and evidence: three queries (two when
+    the caller read the field's ``criteria``, in order, with their appraising agency)."""
+    if criteria is None:
+        criteria = list(
+            Criterion.objects.filter(framework_id=assessment.framework_id)
+            .filter(_in_field(field_code))
+            .select_related("appraising_agency")
+            .order_by("order")
+        )
     scores = {
         score.criterion_id: score
         for score in Score.objects.filter(assessment=assessment, criterion__in=criteria)
@@ -219,16 +225,33 @@ class AssessmentPage:
     guidance: dict[str, Guidance]  # code → what earlier years say, also on each leaf row as ``earlier``
 
 
+def _page_criteria(assessment, field_code: str | None) -> tuple[list[Criterion], str | None, list[Criterion] | None]:
+    """The framework's fields and, when ``field_code`` is one of them, that field's criteria, in one query (issue
+    12): (the fields in order, the field shown, its criteria in order or None when it still has to be read)."""
+    wanted = Q(parent__isnull=True)
+    if field_code:
+        wanted |= _in_field(field_code)
+    criteria = list(
+        Criterion.objects.filter(framework_id=assessment.framework_id)
+        .filter(wanted)
+        .select_related("appraising_agency")
+        .order_by("order")
+    )
+    tops = [criterion for criterion in criteria if criterion.parent_id is None]
+    if field_code in {top.code for top in tops}:
+        prefix = f"{field_code}."
+        return tops, field_code, [c for c in criteria if c.code == field_code or c.code.startswith(prefix)]
+    return tops, (tops[0].code if tops else None), None
+
+
 def assessment_page(assessment, *, user, field_code: str | None) -> AssessmentPage:
     """One field of ``assessment`` as ``user`` sees it: the fields, the chosen field's rows, the writing window
-    and whether the user heads the unit, with the guidance of earlier years beside each appraisal leaf (nine
-    queries; the library is read when the page lists it)."""
-    fields = assessment_fields(assessment)
-    codes = [field.code for field in fields]
-    if field_code not in codes:
-        field_code = codes[0] if codes else None
+    and whether the user heads the unit, with the guidance of earlier years beside each appraisal leaf (eight
+    queries, one more for a field not asked by its code; the library is read when the page lists it)."""
+    tops, field_code, criteria = _page_criteria(assessment, field_code)
+    fields = assessment_fields_with_points(assessment, tops)[0]
     round_, window = policy.writable_window(assessment)
-    rows = field_rows(assessment, field_code) if field_code else []
+    rows = field_rows(assessment, field_code, criteria) if field_code else []
     guidance = criteria_guidance(assessment, [row.code for row in rows if row.method == Method.APPRAISAL])
     for row in rows:
         row.earlier = guidance.get(row.code)
