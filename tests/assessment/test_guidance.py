@@ -290,7 +290,7 @@ def test_the_guidance_of_a_whole_field_in_four_queries_then_two_from_the_cache(
         cached = criteria_guidance(assessment, codes)
     assert cached == guidance
     cache.clear()
-    with django_assert_num_queries(9):  # the page's five (the fields and the field's criteria in one), the guidance's four
+    with django_assert_num_queries(9):  # the page's five (fields and criteria in one), the guidance's four
         page = assessment_page(assessment, user=unit_staff, field_code="1")
     assert len(page.rows) == leaves + 1 and page.rows[1].earlier is page.guidance["1.1"]
 
