@@ -45,8 +45,7 @@ from assessment.reports import self_assessment_pdf
 from assessment.selectors.carry_over import carry_over_made, carry_over_offer
 from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
-    assessment_fields_with_points,
-    assessment_missing,
+    assessment_overview,
     assessment_page,
     assessments_progress,
     field_leaves,
@@ -420,15 +419,14 @@ def _field_totals(points):
 
 
 def _render_summary(request, assessment, submit_form=None, problems=None, status=200):
-    fields, points = assessment_fields_with_points(assessment)
-    totals = _field_totals(points)
-    progress = assessments_progress([assessment.pk]).get(assessment.pk)
+    overview = assessment_overview(assessment)  # issue 12: the fields, their points, the progress, what is missing
+    totals = _field_totals(overview.points)
     round_, window = writable_window(assessment)
     context = {
         "assessment": assessment,
-        "fields": [(field, totals.get(field.code)) for field in fields],
-        "progress": progress,
-        "missing": assessment_missing(assessment) if assessment.status == AssessmentStatus.DRAFT else [],
+        "fields": [(field, totals.get(field.code)) for field in overview.fields],
+        "progress": overview.progress,
+        "missing": overview.missing if assessment.status == AssessmentStatus.DRAFT else [],
         "round": round_,
         "window": window,
         "is_head": is_head(request.user, assessment),

@@ -93,15 +93,21 @@ def assessment_missing(assessment) -> list[MissingItem]:
         .select_related("criterion")
         .order_by("criterion__order")
     )
-    missing = []
-    for score in rows:
-        code = score.criterion.code
-        if score.self_points is None and not score.is_na:
-            reason = _("no self score and not marked “not applicable”.")
-        else:
-            reason = _("evidence is required: attach a document or write why there is none.")
-        missing.append(MissingItem(score.pk, score.criterion.field_code, code, reason))
-    return missing
+    return [
+        _missing_item(
+            score.pk, score.criterion.field_code, score.criterion.code, score.self_points is not None or score.is_na
+        )
+        for score in rows
+    ]
+
+
+def _missing_item(score_id: int, field_code: str, code: str, answered: bool) -> MissingItem:
+    """A leaf that stops the submission: unanswered, else answered without the evidence it requires."""
+    if not answered:
+        reason = _("no self score and not marked “not applicable”.")
+    else:
+        reason = _("evidence is required: attach a document or write why there is none.")
+    return MissingItem(score_id, field_code, code, reason)
 
 
 def unit_assessments(user) -> QuerySet[Assessment]:
@@ -131,31 +137,76 @@ def assessment_fields(assessment) -> list[FieldSection]:
     return assessment_fields_with_points(assessment)[0]
 
 
+@dataclass(frozen=True)
+class AssessmentOverview:
+    """What the summary page shows, read together (issue 12): the fields with their answered leaves, each field's
+    self points and maximum (as assessment_fields_with_points), the progress (as assessments_progress, None without
+    any score row) and what stops the submission (as assessment_missing)."""
+
+    fields: list[FieldSection]
+    points: dict[str, tuple[Decimal, Decimal]]
+    progress: Progress | None
+    missing: list[MissingItem]
+
+
+def assessment_overview(assessment, tops=None) -> AssessmentOverview:
+    """The summary's four reads in two queries: the fields, then every score row once, in tree order. ``tops``: the
+    framework's top-level criteria in order when the caller read them (one query less)."""
+    if tops is None:
+        tops = Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by("order")
+    fields = {criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points) for criterion in tops}
+    rows = (
+        _with_evidence_flag(Score.objects.filter(assessment=assessment))
+        .order_by("criterion__order")
+        .values_list(
+            "pk",
+            "criterion__code",
+            "criterion__field_code",
+            "criterion__method",
+            "criterion__evidence_required",
+            "self_points",
+            "max_points",
+            "is_na",
+            "no_evidence_reason",
+            "has_evidence",
+        )
+    )
+    points: dict[str, tuple[Decimal, Decimal]] = {}
+    missing: list[MissingItem] = []
+    seen = total = answered_count = lacking = 0
+    self_sum = maximum_sum = Decimal("0.00")
+    for pk, code, field_code, method, evidence_required, self_points, max_points, is_na, reason, has_evidence in rows:
+        seen += 1
+        if method != Method.APPRAISAL:
+            continue
+        answered = self_points is not None or is_na
+        lacks = evidence_required and not is_na and not has_evidence and reason == ""
+        total += 1
+        answered_count += answered
+        lacking += lacks
+        if not is_na:
+            self_sum += self_points or 0
+            maximum_sum += max_points or 0
+            points_so_far, maximum_so_far = points.get(field_code, (Decimal("0.00"), Decimal("0.00")))
+            points[field_code] = (points_so_far + (self_points or 0), maximum_so_far + (max_points or 0))
+        section = fields.get(field_code)
+        if section is not None:
+            section.total += 1
+            section.answered += answered
+        if not answered or lacks:
+            missing.append(_missing_item(pk, field_code, code, answered))
+    progress = Progress(total, answered_count, lacking, self_sum, maximum_sum) if seen else None
+    return AssessmentOverview(list(fields.values()), points, progress, missing)
+
+
 def assessment_fields_with_points(
     assessment, tops=None
 ) -> tuple[list[FieldSection], dict[str, tuple[Decimal, Decimal]]]:
     """assessment_fields, and from the same two queries (issue 12: the summary read the scores twice) each field's
     self points and maximum over its applicable appraisal leaves (field code → (points, maximum); a field without
-    such a leaf is absent). ``tops``: the framework's top-level criteria in order when the caller read them (one
-    query less)."""
-    if tops is None:
-        tops = Criterion.objects.filter(framework_id=assessment.framework_id, parent__isnull=True).order_by("order")
-    fields = {criterion.code: FieldSection(criterion.code, criterion.title, criterion.max_points) for criterion in tops}
-    points: dict[str, tuple[Decimal, Decimal]] = {}
-    for field_code, method, self_points, max_points, is_na in Score.objects.filter(assessment=assessment).values_list(
-        "criterion__field_code", "criterion__method", "self_points", "max_points", "is_na"
-    ):
-        if method != Method.APPRAISAL:
-            continue
-        if not is_na:
-            points_so_far, maximum_so_far = points.get(field_code, (Decimal("0.00"), Decimal("0.00")))
-            points[field_code] = (points_so_far + (self_points or 0), maximum_so_far + (max_points or 0))
-        section = fields.get(field_code)
-        if section is None:
-            continue
-        section.total += 1
-        section.answered += self_points is not None or is_na
-    return list(fields.values()), points
+    such a leaf is absent)."""
+    overview = assessment_overview(assessment, tops)
+    return overview.fields, overview.points
 
 
 def _in_field(field_code: str) -> Q:

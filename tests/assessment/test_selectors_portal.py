@@ -14,6 +14,7 @@ from assessment.selectors.portal import (
     assessment_fields,
     assessment_fields_with_points,
     assessment_missing,
+    assessment_overview,
     assessment_page,
     assessments_progress,
     field_leaves,
@@ -102,6 +103,44 @@ def test_the_fields_and_their_self_points_in_the_same_two_queries(answered, djan
         fields, points = assessment_fields_with_points(answered)
     assert fields == assessment_fields(answered)
     assert points == {"1": (Decimal("2.00"), Decimal("2.00")), "2": (Decimal("0.00"), Decimal("4.00"))}
+
+
+def _separate_reads(assessment):
+    fields, points = assessment_fields_with_points(assessment)
+    return fields, points, assessments_progress([assessment.pk]).get(assessment.pk), assessment_missing(assessment)
+
+
+def test_the_summary_reads_fields_progress_and_what_is_missing_in_two_queries(
+    answered, private_storage, django_assert_num_queries
+):
+    """One pass over the score rows (issue 12) gives what the three separate reads give, in each state."""
+    empty = AssessmentFactory()
+    with django_assert_num_queries(2):
+        overview = assessment_overview(answered)
+    assert overview.progress == Progress(
+        total=3, answered=2, missing_evidence=1, self_points=Decimal("2.00"), applicable_max=Decimal("6.00")
+    )
+    assert [(item.code, item.reason) for item in overview.missing] == [
+        ("1.1", "bắt buộc có tài liệu kiểm chứng: hãy gắn tài liệu hoặc ghi lý do không có."),
+        ("2.1", "chưa có điểm tự đánh giá và chưa đánh dấu “không áp dụng”."),
+    ]
+
+    def same_as_separate_reads(assessment):
+        overview = assessment_overview(assessment)
+        return (overview.fields, overview.points, overview.progress, overview.missing) == _separate_reads(assessment)
+
+    assert same_as_separate_reads(answered) and same_as_separate_reads(empty)
+    EvidenceFactory(score=Score.objects.get(assessment=answered, criterion__code="1.1"))
+    Score.objects.filter(assessment=answered, criterion__code="2.1").update(self_points=Decimal("3.50"))
+    Score.objects.filter(assessment=empty, criterion__code="1.1").update(no_evidence_reason="Chưa ban hành")
+    Score.objects.filter(assessment=empty, criterion__code="2.2").update(self_points=Decimal("1"))  # a survey leaf
+    assert same_as_separate_reads(answered) and same_as_separate_reads(empty)
+    assert assessment_overview(answered).missing == []
+    assert assessment_overview(answered).progress.self_points == Decimal("5.50")
+    none = AssessmentFactory()
+    Score.objects.filter(assessment=none).delete()
+    assert (assessment_overview(none).progress, assessment_overview(none).missing) == (None, [])
+    assert assessments_progress([none.pk]).get(none.pk) is None
 
 
 def test_the_leaves_of_a_field_for_saving_in_one_query(answered, django_assert_num_queries):
