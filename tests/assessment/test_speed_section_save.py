@@ -49,3 +49,42 @@ def test_saving_100_changed_leaves_keeps_a_history_row_for_each(client, wide_fie
     client.force_login(user)
     _save_changing(client, assessment, 100)
     assert Score.history.filter(assessment_id=assessment.pk, history_user=user).count() == LEAVES
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's 999 parameters split Django's bulk statements into batches"
+)
+def test_one_changed_leaf_is_saved_in_the_same_statements_as_many(client, wide_field):
+    """One changed leaf (most saves) is written by a plain UPDATE rather than bulk_update's CASE: same statements."""
+    assessment, user = wide_field
+    client.force_login(user)
+    assert _save_changing(client, assessment, 1) == 11
+
+
+def test_one_or_several_changed_leaves_write_the_same_rows_and_history(client, wide_field):
+    assessment, user = wide_field
+    client.force_login(user)
+    _save_changing(client, assessment, 1)
+    first = Score.objects.filter(assessment=assessment).order_by("criterion__order").first()
+    _save_changing(client, assessment, 3)  # the first leaf again (no change: kept) and two more
+    rows = list(
+        Score.objects.filter(assessment=assessment)
+        .order_by("criterion__order")
+        .values_list("declared_value", "self_points", "no_evidence_reason", "version", "updated_by")[:4]
+    )
+    assert rows == [
+        (1, 1, "Lưu tại đơn vị", 1, user.pk),
+        (1, 1, "Lưu tại đơn vị", 1, user.pk),
+        (1, 1, "Lưu tại đơn vị", 1, user.pk),
+        (None, None, "", 0, None),
+    ]
+    history = list(
+        Score.history.filter(assessment_id=assessment.pk, history_type="~")
+        .order_by("history_id")
+        .values_list("id", "declared_value", "version", "history_user", "history_change_reason")
+    )
+    assert [row[0] for row in history] == [
+        first.pk,
+        *[score.pk for score in Score.objects.filter(assessment=assessment).order_by("criterion__order")[1:3]],
+    ]
+    assert {row[1:] for row in history} == {(1, 1, user.pk, "self-assessment")}
