@@ -69,6 +69,14 @@ def test_production_sends_jobs_to_the_broker_logs_json_shares_the_cache_and_repo
     )
 
 
+def test_sessions_are_read_from_the_cache_only_when_it_is_shared():
+    """cached_db with the shared Redis cache (issue 12: one statement less per signed-in request); the database alone
+    with the per-process memory cache, where a sign-out on one worker would not reach the others."""
+    assert value("settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    shared = value("settings.SESSION_ENGINE", REDIS_CACHE_URL="redis://cache.internal:6379/1")
+    assert shared == "django.contrib.sessions.backends.cached_db"
+
+
 def test_cache_url_also_chooses_redis_and_a_wrong_log_format_is_refused():
     assert value("settings.CACHES['default']", CACHE_URL="redis://cache.internal:6379/1") == REDIS_CACHE
     result = evaluate("1", {"LOG_FORMAT": "xml"})

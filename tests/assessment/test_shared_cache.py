@@ -64,3 +64,29 @@ def test_password_reset_counters_are_shared_in_redis(client, redis_db, finance, 
     redis_db, prefix = redis_db
     counters = {key.decode().split(":")[4]: int(redis_db.get(key)) for key in redis_db.keys(f"{prefix}:*")}
     assert counters == {"email": 3, "ip": 3}
+
+
+def test_sessions_are_read_from_redis_and_a_sign_out_ends_them_everywhere(client, redis_db, finance, settings):
+    """With the shared cache, sessions are cached_db (issue 12): a signed-in request reads no session row from the
+    database; the row stays the reference (another node whose cache lost the key still finds it), and signing out
+    removes both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    person = make_user("canbo", (Role.UNIT_STAFF, finance))
+    client.force_login(person)
+    home = reverse("home")
+    assert client.get(home).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(home).context["user"] == person
+    assert not [query for query in queries.captured_queries if "django_session" in query["sql"]]
+    caches["default"].delete_pattern("*")  # a node whose cache lost the key reads the row once
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(home).context["user"] == person
+    assert len([query for query in queries.captured_queries if "django_session" in query["sql"]]) == 1
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("logout"))
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # the old cookie, replayed
+    refused = client.get(home)
+    assert (refused.status_code, refused["Location"]) == (302, reverse("public:results-index"))  # anyone signed out
