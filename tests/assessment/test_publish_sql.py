@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from assessment import scoring
@@ -85,3 +85,44 @@ def test_the_benchmark_prints_the_statements_of_its_last_publication(db):
     assert timed
     assert all(len(line.split(": ", 1)[1]) <= 90 for line in timed)
     assert lines[-1] == "rolled back"
+
+
+def test_the_benchmark_times_the_key_checks_its_commit_would_run(db):
+    out = StringIO()
+    call_command("benchmark_publish", units=4, leaves=10, repeat=2, stdout=out)
+    lines = out.getvalue().splitlines()
+    runs = [line for line in lines if line.startswith("run ")]
+    assert len(runs) == 2
+    assert all(
+        re.search(
+            r"; ratio \d+\.\d{2}×; the foreign-key checks its commit runs: \d+\.\d{2} s, with them \d+\.\d{2}×$", run
+        )
+        for run in runs
+    )
+    assert re.fullmatch(
+        r"compute and publish / anchor, median of 2: \d+\.\d{2}× \(with the foreign-key checks of its commit: "
+        r"\d+\.\d{2}×\)",
+        next(line for line in lines if line.startswith("compute and publish / anchor")),
+    )
+
+
+def dangling_weakness() -> None:
+    """A weakest leaf of no published unit: its foreign key is checked at the commit only (deferred)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO assessment_publishedweakness (result_id, code, title, max_points, points, "order") '
+            "VALUES (-1, '1.1', 'x', 1, 0, 0)"
+        )
+
+
+def test_the_benchmarks_key_checks_run_the_commits_checks_and_defer_them_again(db):
+    from assessment.management.commands.benchmark_publish import Command
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        dangling_weakness()  # accepted until the checks run
+        Command()._key_checks()
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        Command()._key_checks()
+        dangling_weakness()  # deferred again: no error before the next checks
+        transaction.savepoint_rollback(savepoint)
