@@ -97,10 +97,17 @@ class _Client:
         return _Answer(200, '<form action="/assessments/7/fields/2/"><textarea name="s-2.1-note">x</textarea></form>')
 
 
+def _run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests leave an event loop running in this worker's thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_at_the_rush_each_person_pauses_before_the_first_request(monkeypatch):
     """200 people do not click at the same instant: with pauses, the first thing each one does is wait."""
-    import asyncio
-
     from tools import loadtest
 
     events, clock = [], [0.0]
@@ -113,7 +120,7 @@ def test_at_the_rush_each_person_pauses_before_the_first_request(monkeypatch):
     monkeypatch.setattr(loadtest.random, "uniform", lambda low, high: low)
     budget = loadtest.Budget(3600)
     budget.open = lambda record: clock[0] < 11  # the pauses move this clock: three of them, then the row ends
-    asyncio.run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), (5, 15)))
+    _run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), (5, 15)))
     assert events == [
         ("pause", 5),
         ("GET", "/assessments/7/"),
@@ -125,7 +132,7 @@ def test_at_the_rush_each_person_pauses_before_the_first_request(monkeypatch):
     clock[0] = 0.0
     calls = iter(range(9))
     budget.open = lambda record: next(calls) < 2  # without pauses nobody waits: a page and its save, then the end
-    asyncio.run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), None))
+    _run(loadtest.staff_loop(_Client(events), ("load001", 7, "2"), budget, loadtest.Record(), None))
     assert events == [("GET", "/assessments/7/"), ("POST", "/assessments/7/fields/2/")]
 
 
