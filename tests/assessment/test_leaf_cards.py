@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from assessment.models import Assessment, Document, Evidence, Score
+from assessment.models import Assessment, Criterion, Document, Evidence, Score
 from assessment.services import assessment_carry_over, evidence_upload
 from assessment.workflow import transition
 from tests.assessment.carry_over_helpers import last_year, this_year
@@ -288,3 +288,29 @@ def test_the_leaf_cards_are_the_templates_html_to_the_byte(request, client, in_l
     assert len(expected) == len(parts)
     for index, part in enumerate(parts):
         assert part == expected_file(name, language, index).read_text(encoding="utf-8"), (name, language, index)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("round_", [None, "self", "explanation"])
+def test_the_evidence_block_is_the_one_redrawn_in_place(assessment, unit_staff, language, round_):
+    """assessment/_evidence.html stays for the request that redraws one leaf's evidence (views._evidence_fragment):
+    the card's block equals it, for evidence of both rounds, carried over or not, with and without a number."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from assessment.templatetags.leaf_cards import _Page, evidence_block
+
+    _answered(assessment, unit_staff)
+    Evidence.objects.filter(document__original_name="anh-chup.pdf").update(round="explanation", from_year=2023)
+    Document.objects.filter(original_name="bao-cao.pdf").update(issuer="UBND <quận> & Sở")
+    Criterion.objects.filter(framework=assessment.framework, code="1.2").update(evidence_required=False)
+    with translation.override(language):
+        for code in ("1.1.1", "1.2", "1.3.1"):
+            score = score_of(assessment, code)
+            items = list(score.evidence.select_related("document").order_by("pk"))
+            context = {"assessment": assessment, "criterion": score.criterion, "score": score, "round": round_}
+            page = _Page({**context, "show_appraisal": False, "csrf_token": "token"})
+            expected = render_to_string("assessment/_evidence.html", {**context, "items": items})
+            assert evidence_block(page, score.criterion, score, items) == expected, code
+    assert [score_of(assessment, code).criterion.evidence_required for code in ("1.1.1", "1.2")] == [True, False]
+    assert [len(score_of(assessment, code).evidence.all()) for code in ("1.1.1", "1.2", "1.3.1")] == [2, 1, 0]
