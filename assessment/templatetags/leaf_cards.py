@@ -52,32 +52,34 @@ class _Page:
         self.remove = _Url("assessment:evidence-remove", self.assessment.pk)
         self.add = _Url("assessment:evidence-add", self.assessment.pk)
         self.confirm = _Url("assessment:carried-confirm", self.assessment.pk)
-        words = (
-            "Scored by survey: nothing to enter.",
-            "Bonus and penalty points are set by Home Affairs; you may attach the decisions that justify them.",
-            "Guidance",
-            "Proposed score",
-            "Declared",
-            "Self score",
-            "not applicable",
-            "Why it does not apply",
-            "Note",
-            "Saved values:",
-            "declared",
-            "self score",
-            "Appraised score",
-            "Appraiser's comment",
-            "Explanation",
-            "Evidence",
-            "explanation",
-            "Remove",
-            "No document yet.",
-            "Add evidence",
-            "Carried over from last year: check it, then confirm it or replace it.",
-            "Confirm",
-            "Confirm what was carried over from last year for this year.",
-        )
-        self.words = {word: gettext(word) for word in words}  # a literal's translation is safe: not escaped
+        # Literal msgids, so that makemessages still finds them; a literal's translation is safe: not escaped.
+        self.words = {
+            "Scored by survey: nothing to enter.": gettext("Scored by survey: nothing to enter."),
+            "bonus": gettext(
+                "Bonus and penalty points are set by Home Affairs; you may attach the decisions that justify them."
+            ),
+            "Guidance": gettext("Guidance"),
+            "Proposed score": gettext("Proposed score"),
+            "Declared": gettext("Declared"),
+            "Self score": gettext("Self score"),
+            "not applicable": gettext("not applicable"),
+            "Why it does not apply": gettext("Why it does not apply"),
+            "Note": gettext("Note"),
+            "Saved values:": gettext("Saved values:"),
+            "declared": gettext("declared"),
+            "self score": gettext("self score"),
+            "Appraised score": gettext("Appraised score"),
+            "Appraiser's comment": gettext("Appraiser's comment"),
+            "Explanation": gettext("Explanation"),
+            "Evidence": gettext("Evidence"),
+            "explanation": gettext("explanation"),
+            "Remove": gettext("Remove"),
+            "No document yet.": gettext("No document yet."),
+            "Add evidence": gettext("Add evidence"),
+            "carried": gettext("Carried over from last year: check it, then confirm it or replace it."),
+            "Confirm": gettext("Confirm"),
+            "confirm carried": gettext("Confirm what was carried over from last year for this year."),
+        }
         self.yes_no = gettext("yes,no")
 
 
@@ -92,7 +94,7 @@ def _csrf_input(token) -> str:
 
 def _carried(page, year, what) -> str:
     """assessment/_carried.html."""
-    title = page.words["Carried over from last year: check it, then confirm it or replace it."]
+    title = page.words["carried"]
     since = gettext("from %(year)s") % {"year": escape(localize(year))}
     return (
         f'<span class="badge text-bg-info" data-testid="carried-{what}" title="{title}">'
@@ -299,7 +301,7 @@ def _carried_confirm(page, score) -> str:
         f'<div class="mt-2"><button type="submit" form="confirm-{score.pk}" class="btn btn-outline-primary btn-sm" '
         'data-testid="confirm-carried"><i class="bi bi-check2" aria-hidden="true"></i> '
         f'{words["Confirm"]}</button> <span class="small text-body-secondary">'
-        f"{words['Confirm what was carried over from last year for this year.']}</span></div>\n"
+        f"{words['confirm carried']}</span></div>\n"
     )
 
 
@@ -312,10 +314,7 @@ def _method_line(page, criterion) -> str:
         return line + "\n              "
     if criterion.method == Method.SURVEY:
         return f'<i class="bi bi-people"></i> {page.words["Scored by survey: nothing to enter."]}\n              '
-    bonus = page.words[
-        "Bonus and penalty points are set by Home Affairs; you may attach the decisions that justify them."
-    ]
-    return f'<i class="bi bi-award"></i> {bonus}'
+    return f'<i class="bi bi-award"></i> {page.words["bonus"]}'
 
 
 def leaf_card(page, criterion) -> str:
