@@ -88,7 +88,7 @@ def _accepts_gzip(header: str) -> bool:
 
 
 def _whole_key(key: str, request) -> str:
-    return f"{key}:whole:{_version_asked(request) or ''}"
+    return f"{key}:whole:{_version_asked(request)}"
 
 
 def _whole_response(stored: tuple[str, bytes, bytes], request) -> HttpResponse:
@@ -159,7 +159,7 @@ def _cached(request, publication, page: str, build, address: str) -> HttpRespons
 
 def _address(name: str, args: list, **query) -> str:
     """The canonical address of a public page: its path and the query that chose it, in a fixed order."""
-    shown = {name: value for name, value in query.items() if value is not None}
+    shown = {field: value for field, value in query.items() if value is not None}
     return reverse(name, args=args) + (f"?{urlencode(shown)}" if shown else "")
 
 
