@@ -1,13 +1,17 @@
 """The public site: published results only, read from the frozen snapshots, without signing in."""
 
+import hashlib
+from gzip import compress as gzip_compress
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.html import escape
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -55,21 +59,9 @@ def results_index(request):
     )
 
 
-# The stored whole page leaves two holes for what differs between readers: the CSRF token of the language form
-# (each reader's own) and the address it returns to (the query string is the reader's).
-TOKEN_SLOT = "cchc-slot-csrf-token"
-NEXT_SLOT = "cchc-slot-next-address"
-
-
 def _plain_reader(request) -> bool:
     """An anonymous reader with no session and no message waiting: the whole page is the same for all of them."""
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
-
-
-def _filled(page: str, request) -> HttpResponse:
-    return HttpResponse(
-        page.replace(TOKEN_SLOT, get_token(request)).replace(NEXT_SLOT, escape(request.get_full_path()))
-    )
 
 
 def _version_asked(request) -> int | None:
@@ -77,30 +69,79 @@ def _version_asked(request) -> int | None:
     return int(version) if version and version.isdigit() else None
 
 
+def _accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (RFC 9110: named with a weight above 0, or not named and
+    ``*`` allowed)."""
+    weights = {}
+    for part in header.split(","):
+        name, *parameters = (item.strip() for item in part.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[name.lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _whole_key(key: str, request) -> str:
+    return f"{key}:whole:{_version_asked(request)}"
+
+
+def _whole_response(stored: tuple[str, bytes, bytes], request) -> HttpResponse:
+    """The stored whole page as it is: gzip-compressed when the reader accepts it, 304 when the reader has it
+    already (If-None-Match with its entity tag)."""
+    tag, plain, compressed = stored
+    gzip = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag = f'"{tag}-gzip"' if gzip else f'"{tag}"'
+    if {etag, "*"} & {item.strip() for item in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(compressed if gzip else plain)
+        if gzip:
+            response.headers["Content-Encoding"] = "gzip"
+    response.headers["ETag"] = etag
+    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
+    return response
+
+
+def _store_whole(key: str, rendered: str) -> tuple[str, bytes, bytes]:
+    """The whole page stored once, plain and gzip-compressed (the same bytes for every reader), with an entity tag
+    taken from its content."""
+    plain = rendered.encode()
+    stored = (hashlib.blake2b(plain, digest_size=16).hexdigest(), plain, gzip_compress(plain, mtime=0))
+    cache.set(key, stored, timeout=None)
+    return stored
+
+
 def _stored_whole(request, year, page: str) -> HttpResponse | None:
     """The stored whole page for a plain anonymous reader, found with one plain SQL statement (the publication's id
     and the fingerprint of public_page_key), or None (anyone else, or not stored yet: the usual path below);
     404 when the year (or version) has no publication, as the usual path answers."""
-    if request.user.is_authenticated or not _plain_reader(request):
+    if not _plain_reader(request) or request.user.is_authenticated:
         return None
     found = public_page_version(year, _version_asked(request))
     if found is None:
         raise Http404
-    stored = cache.get(f"{public_key(*found, page, get_language())}:whole")
-    return None if stored is None else _filled(stored, request)
+    stored = cache.get(_whole_key(public_key(*found, page, get_language()), request))
+    return None if stored is None else _whole_response(stored, request)
 
 
-def _cached(request, publication, page: str, build) -> HttpResponse:
+def _cached(request, publication, page: str, build, address: str) -> HttpResponse:
     """The page kept in the cache for anonymous readers, keyed by the publication and by everything else it shows
     (public_page_key): its own content (title and body) for every anonymous reader, and the whole page, frame
-    included, for a reader without session or waiting message (nearly all of them), with the CSRF token and the
-    return address filled in per request. Signed-in people always get a fresh rendering."""
+    included, for a reader without session or waiting message (nearly all of them), the same bytes for all of
+    them (the language switch returns to the page's own ``address``, which the key determines). Signed-in people
+    always get a fresh rendering."""
     key = None if request.user.is_authenticated else public_page_key(publication, page, get_language())
     whole = key is not None and _plain_reader(request)
     if whole:
-        stored = cache.get(f"{key}:whole")
+        stored = cache.get(_whole_key(key, request))
         if stored is not None:
-            return _filled(stored, request)
+            return _whole_response(stored, request)
     parts = cache.get(key) if key else None
     if parts is None:
         template, context = build()
@@ -112,12 +153,14 @@ def _cached(request, publication, page: str, build) -> HttpResponse:
     context = {"title": title, "body": mark_safe(body)}  # noqa: S308 - our own rendering
     if not whole:
         return HttpResponse(render_to_string(template, context, request))
-    rendered = render_to_string(template, {**context, "csrf_token": TOKEN_SLOT}, request)
-    address = f'name="next" type="hidden" value="{escape(request.get_full_path())}"'
-    if rendered.count(address) == 1 and rendered.count(TOKEN_SLOT) == 1:
-        rendered = rendered.replace(address, f'name="next" type="hidden" value="{NEXT_SLOT}"')
-        cache.set(f"{key}:whole", rendered, timeout=None)
-    return _filled(rendered, request)
+    rendered = render_to_string(template, {**context, "language_next": address}, request)
+    return _whole_response(_store_whole(_whole_key(key, request), rendered), request)
+
+
+def _address(name: str, args: list, **query) -> str:
+    """The canonical address of a public page: its path and the query that chose it, in a fixed order."""
+    shown = {field: value for field, value in query.items() if value is not None}
+    return reverse(name, args=args) + (f"?{urlencode(shown)}" if shown else "")
 
 
 def _page_number(value) -> int:
@@ -203,7 +246,14 @@ def results_period(request, year):
             "file_signatures": publication_signatures(publication),  # issue 15
         }
 
-    return _cached(request, publication, page, build)
+    address = _address(
+        "public:results-period",
+        [publication.period.year],
+        version=_version_asked(request),
+        block=chosen,
+        page=number if chosen is not None and number > 1 else None,
+    )
+    return _cached(request, publication, page, build, address)
 
 
 @login_not_required
@@ -250,7 +300,8 @@ def results_unit(request, year, unit_code):
             ),
         }
 
-    return _cached(request, publication, f"unit:{unit_code}", build)
+    address = _address("public:results-unit", [publication.period.year, unit_code], version=_version_asked(request))
+    return _cached(request, publication, f"unit:{unit_code}", build, address)
 
 
 @login_not_required

@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/language/<str:code>/", views.language_choose, name="language-choose"),
     path("admin/", admin.site.urls),
     # people: onboarding in bulk
     path(

@@ -1,7 +1,11 @@
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from accounts.models import Block
 from accounts.policy import is_unit_member
@@ -60,3 +64,30 @@ def home(request):
             agencies=Count("units", filter=Q(units__active=True, units__is_appraising_agency=True)),
         ).order_by("order", "code")
     return render(request, "home.html", context)
+
+
+@login_not_required
+@require_GET
+def language_choose(request, code):
+    """The language switch as a plain link: sets the language cookie (as Django's set_language does) and returns to
+    ``next`` when it is an address of this site, else to the home page. A link rather than a form with a CSRF token,
+    so that a public page is the same bytes for every anonymous reader (issue 12); choosing a language is harmless."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

@@ -1,6 +1,7 @@
 """The public site: only published snapshots, the same numbers and bytes whatever happens afterwards."""
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -20,7 +21,7 @@ from tests.factories import UnitFactory
 
 
 def main(response) -> str:
-    """The page's own content, without the header (whose form carries a fresh CSRF token on every request)."""
+    """The page's own content, without the header (a signed-in person's menu)."""
     html = response.content.decode()
     return html[html.index("<main") : html.index("</main>")]
 
@@ -414,13 +415,15 @@ def test_the_cached_pages_follow_the_earlier_results_imported_later(client, grad
     assert "−28,15" in main(client.get(urls()["period"]))
 
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SECURITY_HEADERS = ("Content-Security-Policy", "Permissions-Policy", "X-Frame-Options", "X-Content-Type-Options")
 
 
-def test_the_whole_page_is_stored_once_and_filled_for_each_reader(client, graded_period, coordinator, monkeypatch):
-    """A reader without session or waiting message gets the stored whole page (frame included) with their own CSRF
-    token and return address: byte for byte the fresh rendering but for the token; a new publication is a new
-    rendering."""
+def test_the_whole_page_is_stored_once_the_same_bytes_for_every_reader(client, graded_period, coordinator, monkeypatch):
+    """A reader without session or waiting message gets the stored whole page (frame included), the same bytes for
+    every one of them: no CSRF token, no cookie, the language switch returning to the page's own address; a new
+    publication is a new rendering."""
+    import gzip
+
     from django.core.cache import cache
     from django.test import Client
 
@@ -439,40 +442,117 @@ def test_the_whole_page_is_stored_once_and_filled_for_each_reader(client, graded
     stored = reader.get(url)
     assert renderings == ["public/results_period_body.html", "public/results_period.html"]  # nothing drawn again
     assert fresh.status_code == stored.status_code == 200
-    assert TOKEN.sub("", fresh.content.decode()) == TOKEN.sub("", stored.content.decode())
-    # The stored page's token is this reader's own: the language form it carries is accepted.
-    token = TOKEN.search(stored.content.decode()).group(1)
-    answer = reader.post(reverse("set_language"), {"csrfmiddlewaretoken": token, "language": "en", "next": url})
-    assert answer.status_code == 302 and answer.headers["Location"] == url
-    assert (
-        Client(enforce_csrf_checks=True).post(reverse("set_language"), {"csrfmiddlewaretoken": token}).status_code
-        == 403
-    )
-    # Another return address, the same stored page around it.
-    other = Client().get(url + "&ref=b%C3%A1o")
-    assert (
-        '<input name="next" type="hidden" value="/results/2023/?version=1&amp;ref=b%C3%A1o">' in other.content.decode()
-    )
-    assert TOKEN.sub("", other.content.decode()).replace("&amp;ref=b%C3%A1o", "") == TOKEN.sub(
-        "", fresh.content.decode()
-    )
+    assert stored.content == fresh.content
+    assert "csrfmiddlewaretoken" not in stored.content.decode() and not stored.cookies and not reader.cookies
+    assert 'href="/i18n/language/en/?next=%2Fresults%2F2023%2F%3Fversion%3D1" lang="en"' in stored.content.decode()
+    tag = hashlib.blake2b(fresh.content, digest_size=16).hexdigest()
+    assert stored.headers["ETag"] == f'"{tag}"' and "Content-Encoding" not in stored.headers
+    assert stored.headers["Vary"] == "Accept-Encoding, Cookie, Accept-Language"
+    assert all(stored.headers[name] for name in SECURITY_HEADERS)
+    # Another query string, the same page: the same bytes (the switch returns to the page's own address).
+    assert Client().get(url + "&ref=b%C3%A1o").content == fresh.content
     # Drawn again from nothing: the same bytes.
     cache.clear()
     again = Client().get(url)
     assert len(renderings) == 4
-    assert TOKEN.sub("", again.content.decode()) == TOKEN.sub("", fresh.content.decode())
+    assert again.content == fresh.content
     # A reader with a session (a message may wait for them) gets the frame drawn for them, the content from the cache.
     with_session = Client()
     with_session.cookies["sessionid"] = "x"
-    assert TOKEN.sub("", main(with_session.get(url))) == TOKEN.sub("", main(fresh))
+    drawn = with_session.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert main(drawn) == main(fresh) and "Content-Encoding" not in drawn.headers and "ETag" not in drawn.headers
     assert renderings[4:] == ["public/results_period.html"]
     # A new publication: a new rendering of the first version's page, which now links the second.
     set_scores(Assessment.objects.get(unit__code="so-y-te"), {"2.2": D("5")})
     publish(graded_period, coordinator, decision_number="1300/QĐ-UBND", reason="Sửa điểm")
     renderings.clear()
-    newer = Client().get(url)
+    newer = Client().get(url, HTTP_ACCEPT_ENCODING="gzip")
     assert renderings == ["public/results_period_body.html", "public/results_period.html"]
-    assert re.findall(r'\?version=(\d)"[^>]*>v\d', main(newer)) == ["1", "2"]
+    assert re.findall(r'\?version=(\d)"[^>]*>v\d', main_of(gzip.decompress(newer.content))) == ["1", "2"]
+
+
+def main_of(content: bytes) -> str:
+    html = content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip"),
+    [
+        ("gzip, deflate", True),
+        ("deflate, gzip;q=0.5", True),
+        ("GZIP", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000, *", False),
+        ("*;q=0", False),
+        ("deflate, br", False),
+        ("identity", False),
+        ("", False),
+        ("gzip;q=x", False),
+    ],
+)
+def test_gzip_is_sent_only_where_accepted(header, gzip):
+    from assessment.public_views import _accepts_gzip
+
+    assert _accepts_gzip(header) is gzip
+
+
+def test_the_stored_page_is_sent_compressed_and_answers_304(client, graded_period, coordinator):
+    """The stored page kept gzip-compressed too: a reader accepting gzip gets those bytes (the plain page once
+    decompressed), with its own entity tag; a reader who has the page already gets 304 without a body."""
+    import gzip
+
+    from django.test import Client
+
+    publish(graded_period, coordinator)
+    for url in (urls()["period"], urls()["unit"]):
+        plain = Client().get(url)
+        compressed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+        assert compressed.status_code == 200 and compressed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(compressed.content) == plain.content
+        assert len(compressed.content) < len(plain.content) / 3
+        tag = hashlib.blake2b(plain.content, digest_size=16).hexdigest()
+        assert plain.headers["ETag"] == f'"{tag}"' and compressed.headers["ETag"] == f'"{tag}-gzip"'
+        assert all(compressed.headers[name] for name in SECURITY_HEADERS)
+        assert Client().get(url, HTTP_ACCEPT_ENCODING="gzip;q=0").content == plain.content
+        # If-None-Match: 304 for the tag of what this reader would get, the page for any other tag.
+        again = Client().get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=f'"x", "{tag}-gzip"')
+        assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == f'"{tag}-gzip"'
+        assert Client().get(url, HTTP_IF_NONE_MATCH=f'"{tag}"').status_code == 304
+        other = Client().get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=f'"{tag}"')
+        assert other.status_code == 200 and other.content == compressed.content
+
+
+def test_the_language_switch_is_a_link(client, graded_period, coordinator, unit_staff):
+    """The switch sets the language cookie and returns to an address of this site only; the stored page then
+    comes in that language, compressed as well."""
+    import gzip
+
+    from django.conf import settings
+
+    publish(graded_period, coordinator)
+    page = urls()["period"]
+    switch = reverse("language-choose", args=["en"])
+    assert switch == "/i18n/language/en/"
+    answer = client.get(switch, {"next": page + "?version=1"})
+    assert answer.status_code == 302 and answer.headers["Location"] == page + "?version=1"
+    assert answer.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    english = client.get(page, HTTP_ACCEPT_ENCODING="gzip")
+    assert "Block average 83.76% (4 units)" in main_of(gzip.decompress(english.content))
+    assert 'href="/i18n/language/vi/?next=%2Fresults%2F2023%2F" lang="vi"' in gzip.decompress(english.content).decode()
+    assert english.headers["Content-Language"] == "en"
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)", ""):
+        assert client.get(switch, {"next": target}).headers["Location"] == "/"
+    assert client.get(reverse("language-choose", args=["fr"])).status_code == 404
+    assert client.post(switch, {"next": page}).status_code == 405
+    back = client.get(reverse("language-choose", args=["vi"]), {"next": page})
+    assert back.cookies[settings.LANGUAGE_COOKIE_NAME].value == "vi"
+    assert "Bình quân khối" in main(client.get(page))
+    # Signed in, the same link (the page is drawn for the person: it carries the return address as it came).
+    client.force_login(unit_staff)
+    signed_in = client.get(page + "?ref=1").content.decode()
+    assert 'href="/i18n/language/en/?next=%2Fresults%2F2023%2F%3Fref%3D1" lang="en"' in signed_in
 
 
 def test_a_stored_page_is_served_without_building_the_publication(
@@ -506,8 +586,8 @@ def test_a_stored_page_is_served_without_building_the_publication(
         stored = reader.get(urls()["period"])
         stored_unit = reader.get(urls()["unit"])
     assert len(queries.captured_queries) == 2
-    assert TOKEN.sub("", stored.content.decode()) == TOKEN.sub("", first)
-    assert TOKEN.sub("", stored_unit.content.decode()) == TOKEN.sub("", unit_page)
+    assert stored.content.decode() == first
+    assert stored_unit.content.decode() == unit_page
     # No publication that year, or no such version: 404 from the plain statement alone.
     assert reader.get(urls(2022)["period"]).status_code == 404
     assert reader.get(urls()["period"] + "?version=2").status_code == 404
