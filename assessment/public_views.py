@@ -87,20 +87,21 @@ def _accepts_gzip(header: str) -> bool:
     return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
-def _whole_key(key: str, request) -> str:
-    return f"{key}:whole:{_version_asked(request)}"
+def _whole_key(key: str, request, gzip: bool) -> str:
+    """Where the whole page is kept for the version asked, each encoding under a key of its own, so that a reader
+    fetches from the cache only the bytes it is sent (22 instead of 200 KB for a ranking page)."""
+    return f"{key}:whole:{_version_asked(request)}:{'gzip' if gzip else 'plain'}"
 
 
-def _whole_response(stored: tuple[str, bytes, bytes], request) -> HttpResponse:
-    """The stored whole page as it is: gzip-compressed when the reader accepts it, 304 when the reader has it
-    already (If-None-Match with its entity tag)."""
-    tag, plain, compressed = stored
-    gzip = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+def _whole_response(stored: tuple[str, bytes], gzip: bool, request) -> HttpResponse:
+    """The stored whole page as it is (gzip-compressed when ``gzip``), or 304 when the reader has it already
+    (If-None-Match with its entity tag)."""
+    tag, content = stored
     etag = f'"{tag}-gzip"' if gzip else f'"{tag}"'
     if {etag, "*"} & {item.strip() for item in request.headers.get("If-None-Match", "").split(",")}:
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(compressed if gzip else plain)
+        response = HttpResponse(content)
         if gzip:
             response.headers["Content-Encoding"] = "gzip"
     response.headers["ETag"] = etag
@@ -108,13 +109,14 @@ def _whole_response(stored: tuple[str, bytes, bytes], request) -> HttpResponse:
     return response
 
 
-def _store_whole(key: str, rendered: str) -> tuple[str, bytes, bytes]:
-    """The whole page stored once, plain and gzip-compressed (the same bytes for every reader), with an entity tag
-    taken from its content."""
+def _store_whole(key: str, request, rendered: str, gzip: bool) -> tuple[str, bytes]:
+    """The whole page stored once, plain and gzip-compressed (the same bytes for every reader), each with the entity
+    tag taken from its content; the variant ``gzip`` asks for."""
     plain = rendered.encode()
-    stored = (hashlib.blake2b(plain, digest_size=16).hexdigest(), plain, gzip_compress(plain, mtime=0))
-    cache.set(key, stored, timeout=None)
-    return stored
+    tag = hashlib.blake2b(plain, digest_size=16).hexdigest()
+    variants = {False: (tag, plain), True: (tag, gzip_compress(plain, mtime=0))}
+    cache.set_many({_whole_key(key, request, variant): stored for variant, stored in variants.items()}, timeout=None)
+    return variants[gzip]
 
 
 def _stored_whole(request, year, page: str) -> HttpResponse | None:
@@ -126,8 +128,9 @@ def _stored_whole(request, year, page: str) -> HttpResponse | None:
     found = public_page_version(year, _version_asked(request))
     if found is None:
         raise Http404
-    stored = cache.get(_whole_key(public_key(*found, page, get_language()), request))
-    return None if stored is None else _whole_response(stored, request)
+    gzip = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    stored = cache.get(_whole_key(public_key(*found, page, get_language()), request, gzip))
+    return None if stored is None else _whole_response(stored, gzip, request)
 
 
 def _cached(request, publication, page: str, build, address: str) -> HttpResponse:
@@ -138,10 +141,11 @@ def _cached(request, publication, page: str, build, address: str) -> HttpRespons
     always get a fresh rendering."""
     key = None if request.user.is_authenticated else public_page_key(publication, page, get_language())
     whole = key is not None and _plain_reader(request)
+    gzip = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     if whole:
-        stored = cache.get(_whole_key(key, request))
+        stored = cache.get(_whole_key(key, request, gzip))
         if stored is not None:
-            return _whole_response(stored, request)
+            return _whole_response(stored, gzip, request)
     parts = cache.get(key) if key else None
     if parts is None:
         template, context = build()
@@ -154,7 +158,7 @@ def _cached(request, publication, page: str, build, address: str) -> HttpRespons
     if not whole:
         return HttpResponse(render_to_string(template, context, request))
     rendered = render_to_string(template, {**context, "language_next": address}, request)
-    return _whole_response(_store_whole(_whole_key(key, request), rendered), request)
+    return _whole_response(_store_whole(key, request, rendered, gzip), gzip, request)
 
 
 def _address(name: str, args: list, **query) -> str:

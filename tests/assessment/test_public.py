@@ -524,6 +524,27 @@ def test_the_stored_page_is_sent_compressed_and_answers_304(client, graded_perio
         assert other.status_code == 200 and other.content == compressed.content
 
 
+def test_a_reader_fetches_only_the_encoding_it_is_sent(graded_period, coordinator, django_assert_num_queries):
+    """The plain and the compressed page are kept under keys of their own: a reader accepting gzip is served from its
+    key alone (one statement), even when the plain page has left the cache; the plain reader then gets it drawn and
+    stored again, the same bytes."""
+    import gzip
+
+    from django.core.cache import cache
+    from django.test import Client
+
+    publish(graded_period, coordinator)
+    url = urls()["period"]
+    plain = Client().get(url).content
+    plain_keys = [key.removeprefix(":1:") for key in cache._cache if key.endswith(":plain")]  # the memory cache's
+    assert len(plain_keys) == 1 and cache.get(plain_keys[0].replace(":plain", ":gzip")) is not None
+    cache.delete(plain_keys[0])
+    with django_assert_num_queries(1):  # the publication's version; nothing drawn
+        compressed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzip.decompress(compressed.content) == plain
+    assert Client().get(url).content == plain
+
+
 def test_the_language_switch_is_a_link(client, graded_period, coordinator, unit_staff):
     """The switch sets the language cookie and returns to an address of this site only; the stored page then
     comes in that language, compressed as well."""

@@ -40,8 +40,10 @@ def test_public_pages_are_kept_in_redis_for_every_node(client, redis_db, graded_
     assert first.status_code == 200
     redis_db, prefix = redis_db
     keys = sorted(key.decode() for key in redis_db.keys(f"{prefix}:*"))
-    # The page's content and the whole page around it (for readers without session: public_views._cached).
-    assert len(keys) == 2 and keys[0].startswith(f"{prefix}:1:public:") and keys[1] == f"{keys[0]}:whole"
+    # The page's content and the whole page around it, plain and gzip-compressed, each under its own key (for readers
+    # without session: public_views._cached), for the version asked (none here).
+    assert len(keys) == 3 and keys[0].startswith(f"{prefix}:1:public:")
+    assert keys[1:] == [f"{keys[0]}:whole:None:gzip", f"{keys[0]}:whole:None:plain"]
     # Another node (here: the same one after its Redis connection is dropped) serves the stored page: a page built
     # again would show the name changed behind the cache's back.
     PublishedUnit.objects.update(unit_name="Đơn vị đổi tên")
