@@ -1,8 +1,13 @@
 """Driving the section form as a browser would: every input with the value the page shows."""
 
+from datetime import timedelta
+
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize_input
+
+from assessment.workflow import transition
 
 
 def _text(field, value) -> str:
@@ -51,3 +56,19 @@ def edit(data, score, **values) -> dict[str, str]:
         else:
             data[key] = value
     return data
+
+
+def open_explanation(assessment, coordinator):
+    """The appraised ``assessment`` returned to its unit, its period moved so that the explanation round is open
+    today (the self-assessment and the appraisal closed before)."""
+    today = timezone.localdate()
+    period = assessment.period
+    period.self_assessment_opens = today - timedelta(days=40)
+    period.self_assessment_closes = today - timedelta(days=30)
+    period.appraisal_closes = today - timedelta(days=10)
+    period.explanation_opens = today - timedelta(days=1)
+    period.explanation_closes = today + timedelta(days=5)
+    period.save()
+    assessment.refresh_from_db()
+    transition(assessment, "returned", coordinator)
+    return assessment

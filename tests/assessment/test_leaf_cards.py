@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from assessment.models import Assessment, Criterion, Document, Evidence, Score
 from assessment.services import assessment_carry_over, evidence_upload
-from assessment.workflow import transition
 from tests.assessment.carry_over_helpers import last_year, this_year
 from tests.assessment.conftest import PDF_BYTES, complete, score_of
-from tests.assessment.helpers import edit, open_field, page_data, save_field
+from tests.assessment.helpers import edit, open_explanation, open_field, page_data, save_field
 from tests.assessment.test_guidance import history  # noqa: F401 (the fixture of the earlier years)
 
 pytestmark = pytest.mark.django_db
@@ -145,17 +144,7 @@ def _returned(assessment, unit_head, coordinator):
         appraised_points=Decimal("0.50"), appraised_comment="Ban hành muộn 5 ngày <so với> quy định."
     )
     Score.objects.filter(assessment=assessment, criterion__code="1.2").update(appraised_points=Decimal("1"))
-    today = timezone.localdate()
-    period = assessment.period
-    period.self_assessment_opens = today - timedelta(days=40)
-    period.self_assessment_closes = today - timedelta(days=30)
-    period.appraisal_closes = today - timedelta(days=10)
-    period.explanation_opens = today - timedelta(days=1)
-    period.explanation_closes = today + timedelta(days=5)
-    period.save()
-    assessment.refresh_from_db()
-    transition(assessment, "returned", coordinator)
-    return assessment
+    return open_explanation(assessment, coordinator)
 
 
 def _explanation(client, assessment, unit_head, coordinator, **_fixtures):

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from assessment.models import AssessmentEvent, Criterion, Document, Evidence, Score
 from assessment.services import ScoreInput, evidence_upload, score_save
-from assessment.workflow import transition
 from tests.assessment.conftest import PDF_BYTES, PNG_BYTES, complete, score_of
-from tests.assessment.helpers import edit, open_field, page_data, save_field
+from tests.assessment.helpers import edit, open_explanation, open_field, page_data, save_field
 from tests.assessment.test_files import DOCX
 
 
@@ -209,17 +208,7 @@ def returned(assessment, unit_head, coordinator):
     Score.objects.filter(assessment=assessment, criterion__code="1.1.1").update(
         appraised_points=Decimal("0.50"), appraised_comment="Ban hành muộn 5 ngày so với quy định."
     )
-    today = timezone.localdate()
-    period = assessment.period
-    period.self_assessment_opens = today - timedelta(days=40)
-    period.self_assessment_closes = today - timedelta(days=30)
-    period.appraisal_closes = today - timedelta(days=10)
-    period.explanation_opens = today - timedelta(days=1)
-    period.explanation_closes = today + timedelta(days=5)
-    period.save()
-    assessment.refresh_from_db()
-    transition(assessment, "returned", coordinator)
-    return assessment
+    return open_explanation(assessment, coordinator)
 
 
 def test_the_unit_sees_the_appraisal_and_explains(client, unit_staff, returned):
