@@ -68,6 +68,11 @@ def declared(value) -> str:
     return number_format(value, places)
 
 
+def count(value) -> str:
+    """A count of things (rows, units, people) with its thousands grouped: 2.080 in Vietnamese, 2,080 in English."""
+    return "—" if value is None else number_format(value, force_grouping=True)
+
+
 def date_in_words(value) -> str:
     """A date as an official document writes it: "ngày 05 tháng 01 năm 2026", "ngày 30 tháng 11 năm 2026" (days
     below 10 and the months 1 and 2 with a leading zero, as Decree 30/2020/NĐ-CP asks)."""

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from assessment.formatting import count
 from assessment.models import EmailSend, ImportJob, ImportState, Job, JobState
 from assessment.selectors.visibility import imports_visible_to
 
@@ -82,7 +83,10 @@ POLL_SECONDS = 3  # how often the progress page asks for the state while the imp
 
 
 def rows_text(job: ImportJob) -> str:
-    return _("%(processed)s of %(total)s rows processed") % {"processed": job.rows_processed, "total": job.rows_total}
+    return _("%(processed)s of %(total)s rows processed") % {
+        "processed": count(job.rows_processed),
+        "total": count(job.rows_total),
+    }
 
 
 def import_target_label(job: ImportJob) -> str:
@@ -204,7 +208,7 @@ class ImportJobAdmin(_ReadOnly):
 
     @admin.display(description=_("rows processed"))
     def rows(self, obj: ImportJob) -> str:
-        return f"{obj.rows_processed}/{obj.rows_total}"
+        return f"{count(obj.rows_processed)}/{count(obj.rows_total)}"
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: ImportJob) -> str:

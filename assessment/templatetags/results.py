@@ -3,9 +3,9 @@ assessment/formatting.py (pure, shared with charts, exports and commands)."""
 
 from django import template
 
-from assessment.formatting import compact, date_in_words, declared, percent, points, rank_move, signed
+from assessment.formatting import compact, count, date_in_words, declared, percent, points, rank_move, signed
 
 register = template.Library()
 
-for _filter in (signed, rank_move, percent, points, compact, date_in_words, declared):
+for _filter in (signed, rank_move, percent, points, compact, count, date_in_words, declared):
     register.filter(_filter.__name__, _filter)

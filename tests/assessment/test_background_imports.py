@@ -433,6 +433,28 @@ def test_a_file_store_that_cannot_be_reached_refuses_the_confirmation_and_queues
 # -- who sees the progress page ---------------------------------------------------------------------------------
 
 
+def test_the_progress_groups_thousands_as_each_language_writes_them(client, settings, graded_period, coordinator):
+    job = queue_survey(graded_period, coordinator, FOUR_ROWS)
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=ImportState.RUNNING, rows_total=12080, rows_processed=2080, new_count=1200, updated_count=880
+    )
+    client.force_login(coordinator)
+    status_url = reverse("admin:assessment_importjob_status", args=[job.pk])
+    assert client.get(status_url).json()["rows_text"] == "Đã xử lý 2.080 trên 12.080 dòng"
+    assert text_of(client.get(progress_url(job)), "import-rows") == "Đã xử lý 2.080 trên 12.080 dòng"
+    listing = client.get(reverse("admin:assessment_importjob_changelist")).content.decode()
+    assert "2.080/12.080" in listing
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.DONE, rows_processed=12080, skipped_count=10000)
+    assert text_of(client.get(progress_url(job)), "import-summary") == (
+        "Đã nhập xong: 1.200 mới, 880 cập nhật, 10.000 không đổi hoặc để trống."
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get(status_url).json()["rows_text"] == "12,080 of 12,080 rows processed"
+    assert text_of(client.get(progress_url(job)), "import-summary") == (
+        "Import finished: 1,200 new, 880 updated, 10,000 unchanged or blank."
+    )
+
+
 def test_only_the_person_who_started_it_and_home_affairs_see_the_progress_page(
     client, graded_period, coordinator, appraiser, unit_staff, council_member, superuser
 ):
