@@ -43,7 +43,8 @@ def snapshot_write(publication: Publication, leaves: tuple[str, tuple], weakest:
         # has 2 places (the database holds each score within its numeric(7, 2) maximum), so they are exact, and so
         # are their sums and differences. The field sums and the weakest leaves both read this narrow table (on one
         # core: a temporary table is the session's own) rather than the score rows joined to their criteria twice:
-        # the two passes took 0.59 s at national size, this one and its two readers 0.51 s.
+        # with the weakest leaves' insert, 0.81–0.96 s at national size became 0.63–0.69 s (benchmark_publish
+        # --statements, three runs each, alternately, on a busy machine).
         cursor.execute(
             f"CREATE TEMP TABLE {LEAVES} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
             "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_field AS field_code, "
