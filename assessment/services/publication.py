@@ -11,10 +11,10 @@ from django.db import connection
 
 from assessment.models import Method, Publication
 
-# Scratch tables (dropped at the end, and at commit whatever happens): each unit's fields, its weakest leaves, its
-# totals with the id its published row will have. Never analysed: the planner sizes them from their pages, which
-# gives the same hash joins as ANALYZE did (it took a tenth of a second at national size).
-GROUPS, WEAK, UNITS = "publish_groups", "publish_weak", "publish_units"
+# Scratch tables (dropped at the end, and at commit whatever happens): the counted leaves, each unit's fields, its
+# totals with the id its published row will have. Never analysed: the planner sizes them from their pages, which gives
+# the same hash joins as ANALYZE did (it took a tenth of a second at national size).
+LEAVES, GROUPS, UNITS = "publish_leaves", "publish_groups", "publish_units"
 # Each unit's fields in points, read from GROUPS.
 FIELDS = f"(SELECT assessment_id, field_code, achieved * 0.01 AS achieved, maximum * 0.01 AS maximum FROM {GROUPS})"  # noqa: S608
 KINDS = {"appraisal": Method.APPRAISAL.value, "survey": Method.SURVEY.value}
@@ -23,47 +23,46 @@ PLANNER_SETTINGS = ("jit", "parallel_setup_cost", "parallel_tuple_cost", "enable
 ADJUSTMENTS = {"bonus": Method.BONUS.value, "penalty": Method.PENALTY.value}
 
 
-def snapshot_write(publication: Publication, sums: tuple[str, tuple], losses: tuple[str, tuple], weakest: int) -> None:
-    """Write the whole snapshot of ``publication``. ``sums``: the SQL of the counted leaves with their
-    assessment, field code, method, max and scored points (results._leaf_sums_rows); ``losses``: the leaves that
-    lost points with their criterion, hundredths lost and place among their unit's losses (results._leaf_rows)."""
+def snapshot_write(publication: Publication, leaves: tuple[str, tuple], weakest: int) -> None:
+    """Write the whole snapshot of ``publication``. ``leaves``: the SQL of the counted leaves with their
+    assessment, field code, method, criterion, framework order, max and scored points (results._leaf_scan_rows)."""
     period_id, publication_id = publication.period_id, publication.pk
-    sums_sql, sums_params = sums
-    losses_sql, losses_params = losses
+    leaves_sql, leaves_params = leaves
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")  # compiling these short statements costs more than it saves
         # The pass over every score row on all cores, as the anchor's plan does by itself: the planner's default
-        # costs keep the 50,000 groups (5,000 units × 10 fields) on one.
+        # costs (a tenth for each row through the gather) keep the 500,000 leaves on one.
         cursor.execute("SET LOCAL parallel_setup_cost = 10")
         cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
         # The scratch tables are never analysed, so the planner takes them for a few hundred rows and sorts both
         # sides of a merge join (50,000 field rows); hashed joins of the same rows take a fifth less.
         cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute(f"DROP TABLE IF EXISTS {GROUPS}, {WEAK}, {UNITS}")
-        # One hashed pass over the leaves, as the anchor's: each unit's field, its points, its survey points apart
-        # and its maximum (scoring.unit_result; N/A leaves are not counted rows). Added up in hundredths, as
-        # integers: every value has 2 places (the database holds each score within its numeric(7, 2) maximum), so
-        # the sums are exact, and an integer sum keeps no numeric state per group (50,000 groups at national size:
-        # this alone took it from about 2.5 to 1.3 times the anchor). Kept in hundredths (FIELDS reads them back in
-        # points); appraisal points = points − survey points.
-        cents = "CAST(leaf.leaf_points * 100 AS integer)"
+        cursor.execute(f"DROP TABLE IF EXISTS {LEAVES}, {GROUPS}, {UNITS}")
+        # The one pass over the score rows (500,000 at national size), on all cores (CREATE TABLE … AS; an INSERT …
+        # SELECT runs on one): each counted leaf once, its points and maximum in hundredths, as integers: every value
+        # has 2 places (the database holds each score within its numeric(7, 2) maximum), so they are exact, and so
+        # are their sums and differences. The field sums and the weakest leaves both read this narrow table (on one
+        # core: a temporary table is the session's own) rather than the score rows joined to their criteria twice:
+        # with the weakest leaves' insert, 0.81–0.96 s at national size became 0.63–0.69 s (benchmark_publish
+        # --statements, three runs each, alternately, on a busy machine).
         cursor.execute(
-            f"CREATE TEMP TABLE {GROUPS} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
+            f"CREATE TEMP TABLE {LEAVES} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
             "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_field AS field_code, "
-            f"SUM({cents}) AS achieved, "
-            f"COALESCE(SUM({cents}) FILTER (WHERE leaf.leaf_method = '{KINDS['survey']}'), 0) AS survey, "
-            "SUM(CAST(leaf.leaf_max * 100 AS integer)) AS maximum "
-            f"FROM ({sums_sql}) leaf GROUP BY leaf.leaf_assessment, leaf.leaf_field",
-            sums_params,
+            f"leaf.leaf_method = '{KINDS['survey']}' AS survey, leaf.leaf_criterion AS criterion_id, "
+            'leaf.leaf_order AS "order", CAST(leaf.leaf_max * 100 AS integer) AS maximum, '
+            "CAST(leaf.leaf_points * 100 AS integer) AS points "
+            f"FROM ({leaves_sql}) leaf",
+            leaves_params,
         )
-        # The weakest leaves: the first places among the leaves that lost points (selectors.results.lost_points),
-        # into a table of their own (an INSERT … SELECT runs on one core; CREATE TABLE … AS on all of them).
+        # Each unit's field, its points, its survey points apart and its maximum (scoring.unit_result; N/A leaves
+        # are not counted rows), hashed. An integer sum keeps no numeric state per group (50,000 groups at national
+        # size: this alone took it from about 2.5 to 1.3 times the anchor). Kept in hundredths (FIELDS reads them
+        # back in points); appraisal points = points − survey points.
         cursor.execute(
-            f"CREATE TEMP TABLE {WEAK} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
-            "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_position AS place, "
-            "leaf.leaf_criterion AS criterion_id, leaf.leaf_cents AS cents "
-            f"FROM ({losses_sql}) leaf WHERE leaf.leaf_position <= {int(weakest)}",
-            losses_params,
+            f"CREATE TEMP TABLE {GROUPS} ON COMMIT DROP AS "  # noqa: S608 (fixed names)
+            "SELECT assessment_id, field_code, SUM(points) AS achieved, "
+            "COALESCE(SUM(points) FILTER (WHERE survey), 0) AS survey, SUM(maximum) AS maximum "
+            f"FROM {LEAVES} GROUP BY assessment_id, field_code"
         )
         # Each unit: scoring.unit_result's totals (bonus and penalty: the entries of a leaf added up, below 0 counts
         # 0, capped by the leaf's max), index_percent (None without a maximum), shown, competition_ranks on the shown
@@ -179,18 +178,27 @@ def snapshot_write(publication: Publication, sums: tuple[str, tuple], losses: tu
             """,  # noqa: S608 (fixed names)
             {"publication": publication_id, "period": period_id, **ADJUSTMENTS},
         )
-        # The weakest leaves, most points lost first.
+        # The weakest leaves: the first places among the leaves that lost points (selectors.results.lost_points),
+        # placed as assessment.sql.weakest_position_window places them: most hundredths lost first, ties in
+        # framework order (lost points are never negative, so the places among the losing leaves alone are theirs).
+        # Placed and written by one statement: the window stops at each unit's last wanted place.
         cursor.execute(
             f"""
             INSERT INTO assessment_publishedweakness (result_id, code, title, max_points, points, "order")
             SELECT u.result_id, c.code, c.title, c.max_points, c.max_points - w.cents / 100.0, w.place - 1
-            FROM {WEAK} w
+            FROM (
+                SELECT assessment_id, criterion_id, maximum - points AS cents,
+                       ROW_NUMBER() OVER (PARTITION BY assessment_id ORDER BY maximum - points DESC, "order") AS place
+                FROM {LEAVES} WHERE maximum > points
+            ) w
             JOIN {UNITS} u ON u.assessment_id = w.assessment_id
             JOIN assessment_criterion c ON c.id = w.criterion_id
+            WHERE w.place <= %(weakest)s
             ORDER BY u.result_id, w.place
-            """  # noqa: S608 (fixed names)
+            """,  # noqa: S608 (fixed names)
+            {"weakest": weakest},
         )
-        cursor.execute(f"DROP TABLE {GROUPS}, {WEAK}, {UNITS}")
+        cursor.execute(f"DROP TABLE {LEAVES}, {GROUPS}, {UNITS}")
         for setting in PLANNER_SETTINGS:  # the rest of the transaction as before
             cursor.execute(f"RESET {setting}")
 

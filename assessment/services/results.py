@@ -254,14 +254,11 @@ def _sums_and_weakest(period: Period):
     return sums, weakest
 
 
-def _leaf_rows(period: Period, *, losing_only: bool = False) -> tuple[str, tuple]:
+def _leaf_rows(period: Period) -> tuple[str, tuple]:
     """The SQL of the counted leaves, each once: its assessment, field code, method, criterion, max, scored points
     and lost points (the expressions of assessment.sql), the lost points in hundredths and its place among its
-    unit's losses (assessment.sql.weakest_position_window). ``losing_only``: the leaves that lost points only
-    (their places are the same: lost points are never negative)."""
+    unit's losses (assessment.sql.weakest_position_window)."""
     leaves = _leaf_values(period)
-    if losing_only:
-        leaves = leaves.filter(leaf_lost__gt=0)
     leaves = leaves.annotate(leaf_position=weakest_position_window("leaf_cents")).values_list(
         "leaf_assessment",
         "leaf_field",
@@ -276,10 +273,12 @@ def _leaf_rows(period: Period, *, losing_only: bool = False) -> tuple[str, tuple
     return leaves.query.sql_with_params()
 
 
-def _leaf_sums_rows(period: Period) -> tuple[str, tuple]:
-    """The SQL of the counted leaves with their assessment, field code, method, max and scored points (no places:
-    the database adds them up without sorting)."""
-    leaves = _leaf_values(period).values_list("leaf_assessment", "leaf_field", "leaf_method", "leaf_max", "leaf_points")
+def _leaf_scan_rows(period: Period) -> tuple[str, tuple]:
+    """The SQL of the counted leaves with their assessment, field code, method, criterion, framework order, max and
+    scored points (no places: the publication reads them once, then adds them up and places the losses)."""
+    leaves = _leaf_values(period).values_list(
+        "leaf_assessment", "leaf_field", "leaf_method", "leaf_criterion", "leaf_order", "leaf_max", "leaf_points"
+    )
     return leaves.query.sql_with_params()
 
 
@@ -291,6 +290,7 @@ def _leaf_values(period: Period):
             leaf_field=F("criterion__field_code"),
             leaf_method=F("criterion__method"),
             leaf_criterion=F("criterion_id"),
+            leaf_order=F("criterion__order"),
             leaf_max=F("criterion__max_points"),
             leaf_points=scored_points_expression(),
             leaf_lost=lost_points_expression(),
@@ -346,7 +346,7 @@ def period_publish(
     if in_sql:
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the sort of the window stays in memory
-        snapshot_write(publication, _leaf_sums_rows(period), _leaf_rows(period, losing_only=True), WEAKEST)
+        snapshot_write(publication, _leaf_scan_rows(period), WEAKEST)
         # The same refusal as publication_new_check, on what was just written (the transaction is undone).
         last = period.publications.exclude(pk=publication.pk).order_by("-version").first()
         if last is not None and published_figures(last) == published_figures(publication):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessment import scoring
 from assessment.models import PublishedBlockField, PublishedField
-from assessment.services.publication import GROUPS, PLANNER_SETTINGS, UNITS, WEAK
+from assessment.services.publication import GROUPS, LEAVES, PLANNER_SETTINGS, UNITS
 from tests.assessment.conftest import publish
 
 pytestmark = pytest.mark.postgres
@@ -37,7 +37,7 @@ def test_publishing_gives_the_planner_settings_back_and_drops_its_scratch_tables
     # SET LOCAL would last until the end of the transaction (the test's own here): each one is reset
     assert planner_settings() == before
     with connection.cursor() as cursor:
-        for table in (GROUPS, WEAK, UNITS):
+        for table in (LEAVES, GROUPS, UNITS):
             cursor.execute("SELECT to_regclass(%s)", [table])
             assert cursor.fetchone() == (None,)
 

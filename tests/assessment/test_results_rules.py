@@ -20,7 +20,7 @@ from assessment.models import Assessment, AssessmentStatus, Criterion, Framework
 from assessment.services import framework_activate, period_open
 from assessment.services.results import (
     _leaf_rows,
-    _leaf_sums_rows,
+    _leaf_scan_rows,
     period_results,
     provisional_results,
     provisional_version,
@@ -236,13 +236,17 @@ def test_the_snapshots_leaves_are_each_counted_leaf_once_and_add_up_to_the_resul
     leaves of the sums. Every unit's leaves add up to its fields in period_results; another period's are not read."""
     other = open_period(mini_framework(departments, name="Bộ chỉ số 2024"), year=2024, units=[results_units["so-y-te"]])
     assert Score.objects.filter(assessment__period=other).count() == 7  # its 5 scored leaves, bonus and penalty
-    sql, params = _leaf_sums_rows(graded_period)
+    sql, params = _leaf_scan_rows(graded_period)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        leaves = [
-            (assessment_id, field, method, D(str(maximum)), D(str(points or 0)))
-            for assessment_id, field, method, maximum, points in cursor.fetchall()
-        ]
+        found = cursor.fetchall()
+    leaves = [
+        (assessment_id, field, method, D(str(maximum)), D(str(points or 0)))
+        for assessment_id, field, method, _criterion, _order, maximum, points in found
+    ]
+    # each leaf with its criterion and that criterion's framework order (the weakest leaves' ties)
+    criteria = dict(Criterion.objects.values_list("pk", "order"))
+    assert all(criteria[criterion] == order for _a, _f, _m, criterion, order, _max, _points in found)
     y_te = Assessment.objects.get(period=graded_period, unit__code="so-y-te").pk
     assert sorted((field, method, maximum, points) for a, field, method, maximum, points in leaves if a == y_te) == [
         ("1", "appraisal", D("4"), D("3.50")),
@@ -267,12 +271,12 @@ def test_the_snapshots_leaves_are_each_counted_leaf_once_and_add_up_to_the_resul
     assert len(leaves) == 4 + 4 + 5 + 5  # Sở Y tế and Sở Xây dựng have one N/A leaf each
 
 
-def test_the_snapshots_losing_leaves_are_those_that_lost_points_with_their_place(graded_period):
+def test_the_losing_leaves_come_first_with_their_place_among_the_units_losses(graded_period):
     """Sở Y tế lost 5 on 2.2, 3,05 on 1.2, 2,75 on 3.1 and 0,50 on 1.1 (places 1 to 4); Sở Du lịch lost nothing."""
-    sql, params = _leaf_rows(graded_period, losing_only=True)
+    sql, params = _leaf_rows(graded_period)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchall()
+        found = [row for row in cursor.fetchall() if row[7] > 0]  # the leaves that lost points, first in place
     codes = dict(Criterion.objects.filter(pk__in={row[3] for row in found}).values_list("pk", "code"))
     units = dict(Assessment.objects.filter(period=graded_period).values_list("pk", "unit__code"))
     losses = sorted(
