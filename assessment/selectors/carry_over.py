@@ -5,7 +5,8 @@ Imports Django and the models; never a service."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from assessment import policy
 from assessment.models import Assessment, CarryOver, Evidence, Method, Score
@@ -64,16 +65,16 @@ def carry_over_made(assessment) -> CarryOver | None:
     return CarryOver.objects.filter(assessment=assessment).select_related("actor").first()
 
 
+def _carried(assessment_id):
+    """The leaves of the assessment that still hold something carried over and not confirmed."""
+    return Score.objects.filter(assessment_id=assessment_id).filter(
+        Q(note_from_year__isnull=False) | Exists(Evidence.objects.filter(score=OuterRef("pk"), from_year__isnull=False))
+    )
+
+
 def carried_count(assessment) -> int:
     """How many leaves still hold something carried over and not confirmed (one query)."""
-    return (
-        Score.objects.filter(assessment=assessment)
-        .filter(
-            Q(note_from_year__isnull=False)
-            | Exists(Evidence.objects.filter(score=OuterRef("pk"), from_year__isnull=False))
-        )
-        .count()
-    )
+    return _carried(assessment.pk).count()
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,36 @@ class CarryOverOffer:
 
 def carry_over_offer(user, assessment) -> CarryOverOffer | None:
     """For the unit's people while the self-assessment is open (else None): the carry-over made, or the year the
-    unit may carry over from (at most three queries)."""
+    unit may carry over from (one query: the carry-over made with its actor, how many leaves still hold what it
+    carried, and whether last year's assessment exists, read together on the assessment's row; issue 12)."""
     if not policy.may_carry_over(user, assessment):
         return None
-    made = carry_over_made(assessment)
+    previous = assessment.period.year - 1
+    pending = _carried(OuterRef("pk")).order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+    row = (
+        Assessment.objects.filter(pk=assessment.pk)
+        .select_related("carry_over__actor")
+        .annotate(
+            # counted only when a carry-over was made, as carried_count(assessment) counts them
+            pending=Case(
+                When(carry_over__isnull=True, then=Value(0)),
+                default=Coalesce(Subquery(pending), Value(0)),
+                output_field=IntegerField(),
+            ),
+            # carry_over_source(assessment) exists: last year's assessment of the unit in the same block
+            has_source=Exists(
+                Assessment.objects.filter(
+                    unit_id=assessment.unit_id,
+                    period__year=previous,
+                    framework__block_id=assessment.framework.block_id,
+                )
+            ),
+        )
+        .only("pk", "carry_over")
+        .order_by()
+        .get()
+    )
+    made = getattr(row, "carry_over", None)
     if made is not None:
-        return CarryOverOffer(made, made.from_year, True, carried_count(assessment))
-    source = carry_over_source(assessment)
-    return CarryOverOffer(None, source.period.year if source else None, True, 0)
+        return CarryOverOffer(made, made.from_year, True, row.pending)
+    return CarryOverOffer(None, previous if row.has_source else None, True, 0)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessment.models import CarryOver, Document, Evidence, Score
+from assessment.selectors.carry_over import CarryOverOffer, carry_over_offer
 from assessment.services import (
     ScoreInput,
     assessment_carry_over,
@@ -135,6 +136,31 @@ def test_refused_without_a_last_year_with_nothing_changed(departments, agencies,
         assessment_carry_over(assessment=current, actor=unit_staff)
     assert error.value.messages == ["Sở Tài chính không có hồ sơ năm 2024 trong khối này để chuyển sang."]
     assert state(current) == untouched
+
+
+def test_the_offer_is_read_in_one_query_before_and_after_the_carry_over(years, unit_staff, django_assert_num_queries):
+    """Issue 12: the carry-over made (with its actor), the leaves still marked and whether last year exists are read
+    together on the assessment's row, one query instead of two."""
+    _before, current = years
+    carry_over_offer(unit_staff, current)  # the user's memberships, read once per user
+    with django_assert_num_queries(1):
+        assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, 2024, True, 0)
+    record = assessment_carry_over(assessment=current, actor=unit_staff)
+    with django_assert_num_queries(1):
+        offer = carry_over_offer(unit_staff, current)
+    with django_assert_num_queries(0):  # the actor came with it
+        assert (offer.made, offer.made.actor, offer.source_year, offer.pending) == (record, unit_staff, 2024, 3)
+    score_confirm_carried(score=score_of(current, "1.1"), actor=unit_staff)
+    assert carry_over_offer(unit_staff, current).pending == 2
+
+
+def test_without_a_last_year_nothing_is_offered_in_one_query(
+    departments, agencies, finance, unit_staff, django_assert_num_queries
+):
+    current = this_year(departments, finance)
+    carry_over_offer(unit_staff, current)
+    with django_assert_num_queries(1):
+        assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, None, True, 0)
 
 
 def test_editing_a_note_confirms_it_and_adding_evidence_confirms_the_links(years, unit_staff):
