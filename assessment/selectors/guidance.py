@@ -6,7 +6,7 @@ plan item of the year before.
 A criterion continues under the same code in the frameworks of the same block, as for the carry-over
 (selectors.carry_over). Only published assessments of earlier years are read: never another unit's grades of the
 current year, never a period not yet published. At most four queries for a whole field page, however many leaves and
-years; two once the block's earlier years are in the cache.
+years; two once the block's earlier years are in the cache, one when the unit has no plan item of the year before.
 
 Imports Django and the models; never a service."""
 
@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import BooleanField, Case, CharField, Count, F, Max, Min, Q, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, Exists, F, Max, Min, Q, Subquery, Value, When
 from django.utils.translation import pgettext_lazy
 
 from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
@@ -203,16 +203,30 @@ def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
     plan items of the year before. ``assessment.period`` is read (loaded once).
 
     The earlier years are the same for every unit of the block: they are kept in the cache, keyed by the newest
-    publication of those years (a new version recomputes them). Queries: the newest publication, then the plan
-    items, and, when the cache does not hold them yet, the earlier years (two): two or four in all, whatever the
-    number of codes and years; two when no earlier year is published."""
+    publication of those years (a new version recomputes them). Queries: the newest publication, read with whether
+    the unit has plan items of the year before for these codes (one query, issue 12); the plan items only when it
+    has some; and, when the cache does not hold them yet, the earlier years (two): one to four in all, whatever the
+    number of codes and years; one when no earlier year is published and the unit has no plan item."""
     codes = list(codes)
     guidance = {code: Guidance(code) for code in codes}
     if not codes:
         return guidance
     year = assessment.period.year
     block = Framework.objects.filter(pk=assessment.framework_id).values("block")
-    newest = Publication.objects.filter(period__year__lt=year).aggregate(newest=Max("pk"))["newest"]
+    plan_items = ImprovementItem.objects.filter(
+        assessment__unit_id=assessment.unit_id,
+        assessment__period__year=year - 1,
+        assessment__framework__block__in=block,
+        criterion__code__in=codes,
+    )
+    # The newest publication is the one with the greatest id (as MAX(id) read it).
+    newest_publication = Publication.objects.filter(period__year__lt=year).order_by("-pk").values("pk")[:1]
+    newest, planned = (
+        Framework.objects.filter(pk=assessment.framework_id)
+        .annotate(newest=Subquery(newest_publication), planned=Exists(plan_items))
+        .values_list("newest", "planned")
+        .get()
+    )
     if newest is not None:
         key = cache_key(assessment, newest, codes)
         earlier = cache.get(key)
@@ -225,15 +239,8 @@ def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
             item.comments, item.more_comments = comments, more
             named = ((str(DOCUMENT_TYPES.get(kind) or OTHER_KINDS[kind]), leaves) for kind, leaves in by_kind)
             item.kinds = [EvidenceKind(name, leaves) for name, leaves in sorted(named, key=lambda p: (-p[1], p[0]))]
-    for item in (
-        ImprovementItem.objects.filter(
-            assessment__unit_id=assessment.unit_id,
-            assessment__period__year=year - 1,
-            assessment__framework__block__in=block,
-            criterion__code__in=codes,
-        )
-        .select_related("criterion", "evidence", "assessment__period")
-        .order_by("criterion__order")
-    ):
+    if not planned:
+        return guidance  # no plan item of the year before for these codes: nothing more to read
+    for item in plan_items.select_related("criterion", "evidence", "assessment__period").order_by("criterion__order"):
         guidance[item.criterion.code].plan_items.append(item)
     return guidance
