@@ -87,38 +87,37 @@ class CarryOverOffer:
     pending: int  # leaves still marked, to confirm or replace
 
 
+def with_carry_over(assessments):
+    """``assessments`` with what carry_over_offer reads, in the same statement (issue 12): the carry-over made (with
+    its actor), how many leaves still hold what it carried (counted only when one was made, as carried_count counts
+    them) and whether last year's assessment of the unit exists in the same block (as carry_over_source finds it)."""
+    pending = _carried(OuterRef("pk")).order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+    return assessments.select_related("carry_over__actor").annotate(
+        carried_pending=Case(
+            When(carry_over__isnull=True, then=Value(0)),
+            default=Coalesce(Subquery(pending), Value(0)),
+            output_field=IntegerField(),
+        ),
+        carry_over_source_exists=Exists(
+            Assessment.objects.filter(
+                unit_id=OuterRef("unit_id"),
+                period__year=OuterRef("period__year") - 1,
+                framework__block_id=OuterRef("framework__block_id"),
+            )
+        ),
+    )
+
+
 def carry_over_offer(user, assessment) -> CarryOverOffer | None:
     """For the unit's people while the self-assessment is open (else None): the carry-over made, or the year the
-    unit may carry over from (one query: the carry-over made with its actor, how many leaves still hold what it
-    carried, and whether last year's assessment exists, read together on the assessment's row; issue 12)."""
+    unit may carry over from. No query when ``assessment`` was read with_carry_over (in the same request), else
+    one: the carry-over made, the leaves still marked and whether last year exists, read together."""
     if not policy.may_carry_over(user, assessment):
         return None
-    previous = assessment.period.year - 1
-    pending = _carried(OuterRef("pk")).order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
-    row = (
-        Assessment.objects.filter(pk=assessment.pk)
-        .select_related("carry_over__actor")
-        .annotate(
-            # counted only when a carry-over was made, as carried_count(assessment) counts them
-            pending=Case(
-                When(carry_over__isnull=True, then=Value(0)),
-                default=Coalesce(Subquery(pending), Value(0)),
-                output_field=IntegerField(),
-            ),
-            # carry_over_source(assessment) exists: last year's assessment of the unit in the same block
-            has_source=Exists(
-                Assessment.objects.filter(
-                    unit_id=assessment.unit_id,
-                    period__year=previous,
-                    framework__block_id=assessment.framework.block_id,
-                )
-            ),
-        )
-        .only("pk", "carry_over")
-        .order_by()
-        .get()
-    )
-    made = getattr(row, "carry_over", None)
+    row = assessment
+    if not hasattr(row, "carried_pending"):
+        row = with_carry_over(Assessment.objects.filter(pk=assessment.pk)).only("pk", "carry_over").order_by().get()
+    made = getattr(row, "carry_over", None)  # None (cached) when the join found no carry-over
     if made is not None:
-        return CarryOverOffer(made, made.from_year, True, row.pending)
-    return CarryOverOffer(None, previous if row.has_source else None, True, 0)
+        return CarryOverOffer(made, made.from_year, True, row.carried_pending)
+    return CarryOverOffer(None, assessment.period.year - 1 if row.carry_over_source_exists else None, True, 0)

@@ -6,7 +6,8 @@ plan item of the year before.
 A criterion continues under the same code in the frameworks of the same block, as for the carry-over
 (selectors.carry_over). Only published assessments of earlier years are read: never another unit's grades of the
 current year, never a period not yet published. At most four queries for a whole field page, however many leaves and
-years; two once the block's earlier years are in the cache, one when the unit has no plan item of the year before.
+years; at most two once the block's earlier years are in the cache (the newest publication, the plan items), none when
+the page's assessment was read with_guidance and the unit has no plan item of the year before.
 
 Imports Django and the models; never a service."""
 
@@ -17,10 +18,33 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import BooleanField, Case, CharField, Count, Exists, F, Max, Min, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import pgettext_lazy
 
-from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
+from assessment.models import (
+    Assessment,
+    AssessmentStatus,
+    Evidence,
+    Framework,
+    ImprovementItem,
+    Method,
+    Publication,
+    Score,
+)
 from assessment.sql import counted_filter, final_points_expression
 
 COMMENTS_SHOWN = 3  # the most recent distinct comments shown per criterion; the rest are counted
@@ -198,35 +222,45 @@ def cache_key(assessment, newest: int, codes: list[str]) -> str:
     return f"guidance:{assessment.framework_id}:{assessment.period.year}:{newest}:{digest}"
 
 
+def with_guidance(assessments, codes=None):
+    """``assessments`` with what criteria_guidance reads first, in the same statement (issue 12): the newest
+    publication of the earlier years (the greatest id, as MAX(id) read it) and whether the unit has plan items of the
+    year before in the same block (for these criterion codes; for any without them)."""
+    plan_items = ImprovementItem.objects.filter(
+        assessment__unit_id=OuterRef("unit_id"),
+        assessment__period__year=OuterRef("period__year") - 1,
+        assessment__framework__block_id=OuterRef("framework__block_id"),
+    )
+    if codes is not None:
+        plan_items = plan_items.filter(criterion__code__in=codes)
+    newest = Publication.objects.filter(period__year__lt=OuterRef("period__year")).order_by("-pk").values("pk")[:1]
+    return assessments.annotate(guidance_newest=Subquery(newest), guidance_planned=Exists(plan_items))
+
+
 def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
     """For each criterion code of ``assessment`` asked for: what the earlier published years say and the unit's own
     plan items of the year before. ``assessment.period`` is read (loaded once).
 
     The earlier years are the same for every unit of the block: they are kept in the cache, keyed by the newest
     publication of those years (a new version recomputes them). Queries: the newest publication, read with whether
-    the unit has plan items of the year before for these codes (one query, issue 12); the plan items only when it
-    has some; and, when the cache does not hold them yet, the earlier years (two): one to four in all, whatever the
-    number of codes and years; one when no earlier year is published and the unit has no plan item."""
+    the unit has plan items of the year before (one query, none when ``assessment`` was read with_guidance in the
+    same request; issue 12); the plan items only when it has some; and, when the cache does not hold them yet, the
+    earlier years (two): none to four in all, whatever the number of codes and years."""
     codes = list(codes)
     guidance = {code: Guidance(code) for code in codes}
     if not codes:
         return guidance
     year = assessment.period.year
     block = Framework.objects.filter(pk=assessment.framework_id).values("block")
-    plan_items = ImprovementItem.objects.filter(
-        assessment__unit_id=assessment.unit_id,
-        assessment__period__year=year - 1,
-        assessment__framework__block__in=block,
-        criterion__code__in=codes,
-    )
-    # The newest publication is the one with the greatest id (as MAX(id) read it).
-    newest_publication = Publication.objects.filter(period__year__lt=year).order_by("-pk").values("pk")[:1]
-    newest, planned = (
-        Framework.objects.filter(pk=assessment.framework_id)
-        .annotate(newest=Subquery(newest_publication), planned=Exists(plan_items))
-        .values_list("newest", "planned")
-        .get()
-    )
+    if hasattr(assessment, "guidance_newest"):
+        newest, planned = assessment.guidance_newest, assessment.guidance_planned
+    else:
+        newest, planned = (
+            with_guidance(Assessment.objects.filter(pk=assessment.pk), codes)
+            .order_by()
+            .values_list("guidance_newest", "guidance_planned")
+            .get()
+        )
     if newest is not None:
         key = cache_key(assessment, newest, codes)
         earlier = cache.get(key)
@@ -240,7 +274,16 @@ def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
             named = ((str(DOCUMENT_TYPES.get(kind) or OTHER_KINDS[kind]), leaves) for kind, leaves in by_kind)
             item.kinds = [EvidenceKind(name, leaves) for name, leaves in sorted(named, key=lambda p: (-p[1], p[0]))]
     if not planned:
-        return guidance  # no plan item of the year before for these codes: nothing more to read
-    for item in plan_items.select_related("criterion", "evidence", "assessment__period").order_by("criterion__order"):
+        return guidance  # no plan item of the year before: nothing more to read
+    for item in (
+        ImprovementItem.objects.filter(
+            assessment__unit_id=assessment.unit_id,
+            assessment__period__year=year - 1,
+            assessment__framework__block__in=block,
+            criterion__code__in=codes,
+        )
+        .select_related("criterion", "evidence", "assessment__period")
+        .order_by("criterion__order")
+    ):
         guidance[item.criterion.code].plan_items.append(item)
     return guidance

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.models import CarryOver, Document, Evidence, Score
-from assessment.selectors.carry_over import CarryOverOffer, carry_over_offer
+from assessment.models import Assessment, CarryOver, Document, Evidence, Score
+from assessment.selectors.carry_over import CarryOverOffer, carry_over_offer, with_carry_over
 from assessment.services import (
     ScoreInput,
     assessment_carry_over,
@@ -140,11 +140,14 @@ def test_refused_without_a_last_year_with_nothing_changed(departments, agencies,
 
 def test_the_offer_is_read_in_one_query_before_and_after_the_carry_over(years, unit_staff, django_assert_num_queries):
     """Issue 12: the carry-over made (with its actor), the leaves still marked and whether last year exists are read
-    together on the assessment's row, one query instead of two."""
+    together on the assessment's row, one query instead of two; none when the page read them with the assessment."""
     _before, current = years
     carry_over_offer(unit_staff, current)  # the user's memberships, read once per user
     with django_assert_num_queries(1):
         assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, 2024, True, 0)
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(0):
+        assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, 2024, True, 0)
     record = assessment_carry_over(assessment=current, actor=unit_staff)
     with django_assert_num_queries(1):
         offer = carry_over_offer(unit_staff, current)
@@ -152,6 +155,10 @@ def test_the_offer_is_read_in_one_query_before_and_after_the_carry_over(years, u
         assert (offer.made, offer.made.actor, offer.source_year, offer.pending) == (record, unit_staff, 2024, 3)
     score_confirm_carried(score=score_of(current, "1.1"), actor=unit_staff)
     assert carry_over_offer(unit_staff, current).pending == 2
+    # read with the page's assessment (with_carry_over): the same offer, no query of its own
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(0):
+        assert carry_over_offer(unit_staff, read) == CarryOverOffer(record, 2024, True, 2)
 
 
 def test_without_a_last_year_nothing_is_offered_in_one_query(
@@ -161,6 +168,9 @@ def test_without_a_last_year_nothing_is_offered_in_one_query(
     carry_over_offer(unit_staff, current)
     with django_assert_num_queries(1):
         assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, None, True, 0)
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(0):
+        assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, None, True, 0)
 
 
 def test_editing_a_note_confirms_it_and_adding_evidence_confirms_the_links(years, unit_staff):

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from assessment.models import Assessment, AssessmentStatus, ImprovementItem, Publication, Score
-from assessment.selectors.guidance import EvidenceKind, PastComment, criteria_guidance, document_type
+from assessment.selectors.guidance import EvidenceKind, PastComment, criteria_guidance, document_type, with_guidance
 from assessment.selectors.portal import assessment_page
 from tests.assessment.carry_over_helpers import FRAMEWORK_2025, framework_of
 from tests.assessment.conftest import MINI_FRAMEWORK, open_period, set_scores
@@ -294,6 +294,10 @@ def test_the_guidance_of_a_whole_field_in_four_queries_then_two_from_the_cache(
     criteria_guidance(assessment, others)  # into the cache
     with django_assert_num_queries(1):  # no plan item for these codes: the plan items are not read (issue 12)
         assert not any(item.plan_items for item in criteria_guidance(assessment, others).values())
+    # read with the page's assessment (with_guidance, issue 12): only the plan items are left to read
+    read = with_guidance(Assessment.objects.select_related("period", "framework")).get(pk=assessment.pk)
+    with django_assert_num_queries(1):
+        assert criteria_guidance(read, codes) == guidance
     cache.clear()
     with django_assert_num_queries(9):  # the page's five (fields and criteria in one), the guidance's four
         page = assessment_page(assessment, user=unit_staff, field_code="1")
@@ -326,6 +330,9 @@ def test_nothing_is_read_before_any_earlier_year_is_published(
     with django_assert_num_queries(1):
         guidance = criteria_guidance(assessment, ["1.1", "1.2"])
     assert [item.shown for item in guidance.values()] == [False, False]
+    read = with_guidance(Assessment.objects.select_related("period")).get(pk=assessment.pk)
+    with django_assert_num_queries(0):  # read with the page's assessment (issue 12): nothing left to read
+        assert criteria_guidance(read, ["1.1", "1.2"]) == guidance
 
 
 def test_the_advice_of_earlier_years_is_drawn_once_and_kept_by_what_it_shows(client, history, unit_staff, monkeypatch):
