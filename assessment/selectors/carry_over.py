@@ -5,24 +5,24 @@ Imports Django and the models; never a service."""
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 
 from assessment import policy
 from assessment.models import Assessment, CarryOver, Evidence, Method, Score
 
 
+def _sources(assessment):
+    """The unit's assessments of the year before in the same block (at most one)."""
+    return Assessment.objects.filter(
+        unit_id=assessment.unit_id,
+        period__year=assessment.period.year - 1,
+        framework__block_id=assessment.framework.block_id,
+    )
+
+
 def carry_over_source(assessment) -> Assessment | None:
     """The unit's assessment of the year before, if it was assessed in the same block (one query)."""
-    return (
-        Assessment.objects.filter(
-            unit_id=assessment.unit_id,
-            period__year=assessment.period.year - 1,
-            framework__block_id=assessment.framework.block_id,
-        )
-        .select_related("period")
-        .first()
-    )
+    return _sources(assessment).select_related("period").first()
 
 
 @dataclass(frozen=True)
@@ -65,16 +65,16 @@ def carry_over_made(assessment) -> CarryOver | None:
     return CarryOver.objects.filter(assessment=assessment).select_related("actor").first()
 
 
-def _carried(assessment_id):
-    """The leaves of the assessment that still hold something carried over and not confirmed."""
-    return Score.objects.filter(assessment_id=assessment_id).filter(
-        Q(note_from_year__isnull=False) | Exists(Evidence.objects.filter(score=OuterRef("pk"), from_year__isnull=False))
-    )
-
-
 def carried_count(assessment) -> int:
     """How many leaves still hold something carried over and not confirmed (one query)."""
-    return _carried(assessment.pk).count()
+    return (
+        Score.objects.filter(assessment=assessment)
+        .filter(
+            Q(note_from_year__isnull=False)
+            | Exists(Evidence.objects.filter(score=OuterRef("pk"), from_year__isnull=False))
+        )
+        .count()
+    )
 
 
 @dataclass(frozen=True)
@@ -88,36 +88,20 @@ class CarryOverOffer:
 
 
 def with_carry_over(assessments):
-    """``assessments`` with what carry_over_offer reads, in the same statement (issue 12): the carry-over made (with
-    its actor), how many leaves still hold what it carried (counted only when one was made, as carried_count counts
-    them) and whether last year's assessment of the unit exists in the same block (as carry_over_source finds it)."""
-    pending = _carried(OuterRef("pk")).order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
-    return assessments.select_related("carry_over__actor").annotate(
-        carried_pending=Case(
-            When(carry_over__isnull=True, then=Value(0)),
-            default=Coalesce(Subquery(pending), Value(0)),
-            output_field=IntegerField(),
-        ),
-        carry_over_source_exists=Exists(
-            Assessment.objects.filter(
-                unit_id=OuterRef("unit_id"),
-                period__year=OuterRef("period__year") - 1,
-                framework__block_id=OuterRef("framework__block_id"),
-            )
-        ),
-    )
+    """``assessments`` with the id of the carry-over made into each (None: none yet), read in the same statement
+    (issue 12): carry_over_offer then reads the record only when there is one."""
+    return assessments.annotate(carry_over_made_id=F("carry_over__id"))
 
 
 def carry_over_offer(user, assessment) -> CarryOverOffer | None:
     """For the unit's people while the self-assessment is open (else None): the carry-over made, or the year the
-    unit may carry over from. No query when ``assessment`` was read with_carry_over (in the same request), else
-    one: the carry-over made, the leaves still marked and whether last year exists, read together."""
+    unit may carry over from. Two queries: the carry-over made, then how many leaves still hold what it carried, or
+    whether last year's assessment exists; one when ``assessment`` was read with_carry_over and none was made."""
     if not policy.may_carry_over(user, assessment):
         return None
-    row = assessment
-    if not hasattr(row, "carried_pending"):
-        row = with_carry_over(Assessment.objects.filter(pk=assessment.pk)).only("pk", "carry_over").order_by().get()
-    made = getattr(row, "carry_over", None)  # None (cached) when the join found no carry-over
+    # Read with the assessment (with_carry_over) and None: none made, nothing to read.
+    made = None if getattr(assessment, "carry_over_made_id", 0) is None else carry_over_made(assessment)
     if made is not None:
-        return CarryOverOffer(made, made.from_year, True, row.carried_pending)
-    return CarryOverOffer(None, assessment.period.year - 1 if row.carry_over_source_exists else None, True, 0)
+        return CarryOverOffer(made, made.from_year, True, carried_count(assessment))
+    # Whether last year exists, not which assessment it is: a plain EXISTS is the cheapest statement to build.
+    return CarryOverOffer(None, assessment.period.year - 1 if _sources(assessment).exists() else None, True, 0)

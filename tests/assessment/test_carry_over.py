@@ -138,39 +138,35 @@ def test_refused_without_a_last_year_with_nothing_changed(departments, agencies,
     assert state(current) == untouched
 
 
-def test_the_offer_is_read_in_one_query_before_and_after_the_carry_over(years, unit_staff, django_assert_num_queries):
-    """Issue 12: the carry-over made (with its actor), the leaves still marked and whether last year exists are read
-    together on the assessment's row, one query instead of two; none when the page read them with the assessment."""
+def test_the_offer_read_with_the_assessment_skips_the_carry_over_until_one_is_made(
+    years, unit_staff, django_assert_num_queries
+):
+    """Issue 12: the page's assessment read with_carry_over says whether a carry-over was made; until one is, the
+    offer reads only whether last year exists (one query instead of two), then as before (two)."""
     _before, current = years
     carry_over_offer(unit_staff, current)  # the user's memberships, read once per user
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the carry-over made (none), whether last year exists
         assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, 2024, True, 0)
     read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # whether last year exists
         assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, 2024, True, 0)
     record = assessment_carry_over(assessment=current, actor=unit_staff)
-    with django_assert_num_queries(1):
-        offer = carry_over_offer(unit_staff, current)
-    with django_assert_num_queries(0):  # the actor came with it
-        assert (offer.made, offer.made.actor, offer.source_year, offer.pending) == (record, unit_staff, 2024, 3)
     score_confirm_carried(score=score_of(current, "1.1"), actor=unit_staff)
-    assert carry_over_offer(unit_staff, current).pending == 2
-    # read with the page's assessment (with_carry_over): the same offer, no query of its own
     read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(2):  # the carry-over made with its actor, the leaves still marked
+        offer = carry_over_offer(unit_staff, read)
     with django_assert_num_queries(0):
-        assert carry_over_offer(unit_staff, read) == CarryOverOffer(record, 2024, True, 2)
+        assert (offer.made, offer.made.actor, offer.source_year, offer.pending) == (record, unit_staff, 2024, 2)
+    assert carry_over_offer(unit_staff, current) == offer
 
 
-def test_without_a_last_year_nothing_is_offered_in_one_query(
-    departments, agencies, finance, unit_staff, django_assert_num_queries
-):
+def test_without_a_last_year_nothing_is_offered(departments, agencies, finance, unit_staff, django_assert_num_queries):
     current = this_year(departments, finance)
     carry_over_offer(unit_staff, current)
-    with django_assert_num_queries(1):
-        assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, None, True, 0)
     read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, None, True, 0)
+    assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, None, True, 0)
 
 
 def test_editing_a_note_confirms_it_and_adding_evidence_confirms_the_links(years, unit_staff):

@@ -164,16 +164,15 @@ def test_the_rows_of_a_field_carry_their_score_in_three_queries(answered, django
 
 def test_the_detail_page_reads_one_field_in_one_call(answered, unit_staff, unit_head, django_assert_num_queries):
     # an unknown field: the fields (2), the window (its period), the first field's rows (3), the guidance with no
-    # earlier year published (the newest publication read with whether there are plan items, none: 1, issue 12);
-    # is_head is cached
-    with django_assert_num_queries(7):
+    # earlier year published (the newest publication, the plan items: 2); is_head is cached
+    with django_assert_num_queries(8):
         page = assessment_page(answered, user=unit_head, field_code="9")
     assert (page.field_code, page.current.code, [row.code for row in page.rows]) == ("1", "1", ["1", "1.1", "1.2"])
     assert [field.code for field in page.fields] == ["1", "2", "3"]
     assert (page.round, page.window.open, page.show_appraisal, page.is_head) == (policy.SELF, True, False, True)
     assert list(page.documents) == []
     # a field asked by its code: its criteria come with the fields in one query (issue 12), so one query less
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         chosen = assessment_page(answered, user=unit_staff, field_code="2")
     assert (chosen.field_code, chosen.current.code, chosen.is_head) == ("2", "2", False)
     assert [(row.code, row.score.pk if row.score else None) for row in chosen.rows] == [
