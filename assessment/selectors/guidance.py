@@ -35,15 +35,7 @@ from django.db.models import (
 )
 from django.utils.translation import pgettext_lazy
 
-from assessment.models import (
-    AssessmentStatus,
-    Evidence,
-    Framework,
-    ImprovementItem,
-    Method,
-    Publication,
-    Score,
-)
+from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
 from assessment.sql import counted_filter, final_points_expression
 
 COMMENTS_SHOWN = 3  # the most recent distinct comments shown per criterion; the rest are counted
