@@ -42,7 +42,8 @@ from assessment.policy import (
     writable_window,
 )
 from assessment.reports import self_assessment_pdf
-from assessment.selectors.carry_over import carry_over_made, carry_over_offer
+from assessment.selectors.carry_over import carry_over_made, carry_over_offer, with_carry_over
+from assessment.selectors.guidance import with_guidance
 from assessment.selectors.insights import unit_accuracy
 from assessment.selectors.portal import (
     assessment_overview,
@@ -71,9 +72,13 @@ from assessment.signature_views import signature_context
 from assessment.storage import stored_file_response
 
 
-def _assessment(request, pk):
-    """The user's own unit's assessment, or 404: another unit's data does not exist for them."""
-    return get_object_or_404(unit_assessments(request.user), pk=pk)
+def _assessment(request, pk, *also):
+    """The user's own unit's assessment, or 404: another unit's data does not exist for them. ``also``: what the page
+    reads next about last year (with_carry_over, with_guidance), read in the same statement (issue 12)."""
+    assessments = unit_assessments(request.user)
+    for add in also:
+        assessments = add(assessments)
+    return get_object_or_404(assessments, pk=pk)
 
 
 def assessment_list(request):
@@ -174,7 +179,7 @@ def _render_detail(request, assessment, field_code, forms=None, conflicts=None, 
 
 def assessment_detail(request, pk):
     """One field of the assessment: its leaves with their inputs, evidence and (later) the appraisal."""
-    assessment = _assessment(request, pk)
+    assessment = _assessment(request, pk, with_carry_over, with_guidance)
     return _render_detail(request, assessment, request.GET.get("field"))
 
 
@@ -441,7 +446,7 @@ def _render_summary(request, assessment, submit_form=None, problems=None, status
 
 def assessment_summary(request, pk):
     """Before submitting: self totals per field, the projected index, what is still missing, the report to sign."""
-    return _render_summary(request, _assessment(request, pk))
+    return _render_summary(request, _assessment(request, pk, with_carry_over))
 
 
 @require_POST

@@ -5,23 +5,24 @@ Imports Django and the models; never a service."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 
 from assessment import policy
 from assessment.models import Assessment, CarryOver, Evidence, Method, Score
 
 
+def _sources(assessment):
+    """The unit's assessments of the year before in the same block (at most one)."""
+    return Assessment.objects.filter(
+        unit_id=assessment.unit_id,
+        period__year=assessment.period.year - 1,
+        framework__block_id=assessment.framework.block_id,
+    )
+
+
 def carry_over_source(assessment) -> Assessment | None:
     """The unit's assessment of the year before, if it was assessed in the same block (one query)."""
-    return (
-        Assessment.objects.filter(
-            unit_id=assessment.unit_id,
-            period__year=assessment.period.year - 1,
-            framework__block_id=assessment.framework.block_id,
-        )
-        .select_related("period")
-        .first()
-    )
+    return _sources(assessment).select_related("period").first()
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,21 @@ class CarryOverOffer:
     pending: int  # leaves still marked, to confirm or replace
 
 
+def with_carry_over(assessments):
+    """``assessments`` with the id of the carry-over made into each (None: none yet), read in the same statement
+    (issue 12): carry_over_offer then reads the record only when there is one."""
+    return assessments.annotate(carry_over_made_id=F("carry_over__id"))
+
+
 def carry_over_offer(user, assessment) -> CarryOverOffer | None:
     """For the unit's people while the self-assessment is open (else None): the carry-over made, or the year the
-    unit may carry over from (at most three queries)."""
+    unit may carry over from. Two queries: the carry-over made, then how many leaves still hold what it carried, or
+    whether last year's assessment exists; one when ``assessment`` was read with_carry_over and none was made."""
     if not policy.may_carry_over(user, assessment):
         return None
-    made = carry_over_made(assessment)
+    # Read with the assessment (with_carry_over) and None: none made, nothing to read.
+    made = None if getattr(assessment, "carry_over_made_id", 0) is None else carry_over_made(assessment)
     if made is not None:
         return CarryOverOffer(made, made.from_year, True, carried_count(assessment))
-    source = carry_over_source(assessment)
-    return CarryOverOffer(None, source.period.year if source else None, True, 0)
+    # Whether last year exists, not which assessment it is: a plain EXISTS is the cheapest statement to build.
+    return CarryOverOffer(None, assessment.period.year - 1 if _sources(assessment).exists() else None, True, 0)

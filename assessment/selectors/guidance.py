@@ -6,7 +6,8 @@ plan item of the year before.
 A criterion continues under the same code in the frameworks of the same block, as for the carry-over
 (selectors.carry_over). Only published assessments of earlier years are read: never another unit's grades of the
 current year, never a period not yet published. At most four queries for a whole field page, however many leaves and
-years; two once the block's earlier years are in the cache.
+years; two once the block's earlier years are in the cache, none when the page's assessment was read with_guidance and
+the unit has no plan item of the year before.
 
 Imports Django and the models; never a service."""
 
@@ -17,7 +18,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import BooleanField, Case, CharField, Count, F, Max, Min, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import pgettext_lazy
 
 from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
@@ -198,6 +213,25 @@ def cache_key(assessment, newest: int, codes: list[str]) -> str:
     return f"guidance:{assessment.framework_id}:{assessment.period.year}:{newest}:{digest}"
 
 
+def _newest_publication(year):
+    """The newest publication of the years before ``year`` (a value or an OuterRef): the one with the greatest id."""
+    return Publication.objects.filter(period__year__lt=year).order_by("-pk").values_list("pk", flat=True)
+
+
+def with_guidance(assessments):
+    """``assessments`` with what criteria_guidance reads first, in the same statement (issue 12): the newest
+    publication of the earlier years, and whether the unit has plan items of the year before in the same block (for
+    any criterion: the field's plan items are read only then)."""
+    planned = ImprovementItem.objects.filter(
+        assessment__unit_id=OuterRef("unit_id"),
+        assessment__period__year=OuterRef("period__year") - 1,
+        assessment__framework__block_id=OuterRef("framework__block_id"),
+    )
+    return assessments.annotate(
+        guidance_newest=Subquery(_newest_publication(OuterRef("period__year"))[:1]), guidance_planned=Exists(planned)
+    )
+
+
 def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
     """For each criterion code of ``assessment`` asked for: what the earlier published years say and the unit's own
     plan items of the year before. ``assessment.period`` is read (loaded once).
@@ -205,14 +239,18 @@ def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
     The earlier years are the same for every unit of the block: they are kept in the cache, keyed by the newest
     publication of those years (a new version recomputes them). Queries: the newest publication, then the plan
     items, and, when the cache does not hold them yet, the earlier years (two): two or four in all, whatever the
-    number of codes and years; two when no earlier year is published."""
+    number of codes and years. When ``assessment`` was read with_guidance (in the same request; issue 12), the
+    newest publication came with it and the plan items are read only if the unit has some: none to three."""
     codes = list(codes)
     guidance = {code: Guidance(code) for code in codes}
     if not codes:
         return guidance
     year = assessment.period.year
     block = Framework.objects.filter(pk=assessment.framework_id).values("block")
-    newest = Publication.objects.filter(period__year__lt=year).aggregate(newest=Max("pk"))["newest"]
+    if hasattr(assessment, "guidance_newest"):
+        newest, planned = assessment.guidance_newest, assessment.guidance_planned
+    else:
+        newest, planned = _newest_publication(year).first(), True
     if newest is not None:
         key = cache_key(assessment, newest, codes)
         earlier = cache.get(key)
@@ -225,6 +263,8 @@ def criteria_guidance(assessment, codes) -> dict[str, Guidance]:
             item.comments, item.more_comments = comments, more
             named = ((str(DOCUMENT_TYPES.get(kind) or OTHER_KINDS[kind]), leaves) for kind, leaves in by_kind)
             item.kinds = [EvidenceKind(name, leaves) for name, leaves in sorted(named, key=lambda p: (-p[1], p[0]))]
+    if not planned:
+        return guidance  # no plan item of the year before: nothing to read
     for item in (
         ImprovementItem.objects.filter(
             assessment__unit_id=assessment.unit_id,

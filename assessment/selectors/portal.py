@@ -298,7 +298,8 @@ def _page_criteria(assessment, field_code: str | None) -> tuple[list[Criterion],
 def assessment_page(assessment, *, user, field_code: str | None) -> AssessmentPage:
     """One field of ``assessment`` as ``user`` sees it: the fields, the chosen field's rows, the writing window
     and whether the user heads the unit, with the guidance of earlier years beside each appraisal leaf (eight
-    queries, one more for a field not asked by its code; the library is read when the page lists it)."""
+    queries, one more for a field not asked by its code; the library is read when the page lists it; two less when
+    ``assessment`` was read with_guidance and the unit has no plan item of the year before, issue 12)."""
     tops, field_code, criteria = _page_criteria(assessment, field_code)
     fields = assessment_fields_with_points(assessment, tops)[0]
     round_, window = policy.writable_window(assessment)

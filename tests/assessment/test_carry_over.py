@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.models import CarryOver, Document, Evidence, Score
+from assessment.models import Assessment, CarryOver, Document, Evidence, Score
+from assessment.selectors.carry_over import CarryOverOffer, carry_over_offer, with_carry_over
 from assessment.services import (
     ScoreInput,
     assessment_carry_over,
@@ -135,6 +136,37 @@ def test_refused_without_a_last_year_with_nothing_changed(departments, agencies,
         assessment_carry_over(assessment=current, actor=unit_staff)
     assert error.value.messages == ["Sở Tài chính không có hồ sơ năm 2024 trong khối này để chuyển sang."]
     assert state(current) == untouched
+
+
+def test_the_offer_read_with_the_assessment_skips_the_carry_over_until_one_is_made(
+    years, unit_staff, django_assert_num_queries
+):
+    """Issue 12: the page's assessment read with_carry_over says whether a carry-over was made; until one is, the
+    offer reads only whether last year exists (one query instead of two), then as before (two)."""
+    _before, current = years
+    carry_over_offer(unit_staff, current)  # the user's memberships, read once per user
+    with django_assert_num_queries(2):  # the carry-over made (none), whether last year exists
+        assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, 2024, True, 0)
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(1):  # whether last year exists
+        assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, 2024, True, 0)
+    record = assessment_carry_over(assessment=current, actor=unit_staff)
+    score_confirm_carried(score=score_of(current, "1.1"), actor=unit_staff)
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(2):  # the carry-over made with its actor, the leaves still marked
+        offer = carry_over_offer(unit_staff, read)
+    with django_assert_num_queries(0):
+        assert (offer.made, offer.made.actor, offer.source_year, offer.pending) == (record, unit_staff, 2024, 2)
+    assert carry_over_offer(unit_staff, current) == offer
+
+
+def test_without_a_last_year_nothing_is_offered(departments, agencies, finance, unit_staff, django_assert_num_queries):
+    current = this_year(departments, finance)
+    carry_over_offer(unit_staff, current)
+    read = with_carry_over(Assessment.objects.select_related("period", "unit", "framework")).get(pk=current.pk)
+    with django_assert_num_queries(1):
+        assert carry_over_offer(unit_staff, read) == CarryOverOffer(None, None, True, 0)
+    assert carry_over_offer(unit_staff, current) == CarryOverOffer(None, None, True, 0)
 
 
 def test_editing_a_note_confirms_it_and_adding_evidence_confirms_the_links(years, unit_staff):

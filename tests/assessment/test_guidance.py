@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from assessment.models import Assessment, AssessmentStatus, ImprovementItem, Publication, Score
-from assessment.selectors.guidance import EvidenceKind, PastComment, criteria_guidance, document_type
+from assessment.selectors.guidance import EvidenceKind, PastComment, criteria_guidance, document_type, with_guidance
 from assessment.selectors.portal import assessment_page
 from tests.assessment.carry_over_helpers import FRAMEWORK_2025, framework_of
 from tests.assessment.conftest import MINI_FRAMEWORK, open_period, set_scores
@@ -289,6 +289,11 @@ def test_the_guidance_of_a_whole_field_in_four_queries_then_two_from_the_cache(
     with django_assert_num_queries(2):  # the earlier years from the cache: the newest publication, the plan items
         cached = criteria_guidance(assessment, codes)
     assert cached == guidance
+    # read with the page's assessment (with_guidance, issue 12): the newest publication came with it; the unit has
+    # plan items of the year before, so only they are left to read
+    read = with_guidance(Assessment.objects.select_related("period", "framework")).get(pk=assessment.pk)
+    with django_assert_num_queries(1):
+        assert criteria_guidance(read, codes) == guidance
     cache.clear()
     with django_assert_num_queries(9):  # the page's five (fields and criteria in one), the guidance's four
         page = assessment_page(assessment, user=unit_staff, field_code="1")
@@ -319,6 +324,11 @@ def test_nothing_is_read_before_any_earlier_year_is_published(
     with django_assert_num_queries(2):  # the newest publication (none), the plan items
         guidance = criteria_guidance(assessment, ["1.1", "1.2"])
     assert [item.shown for item in guidance.values()] == [False, False]
+    read = with_guidance(Assessment.objects.select_related("period")).get(pk=assessment.pk)
+    # read with the page's assessment (with_guidance, issue 12): the newest publication (none) came with it and the
+    # unit has no plan item of the year before: nothing left to read
+    with django_assert_num_queries(0):
+        assert criteria_guidance(read, ["1.1", "1.2"]) == guidance
 
 
 def test_the_advice_of_earlier_years_is_drawn_once_and_kept_by_what_it_shows(client, history, unit_staff, monkeypatch):
