@@ -1,16 +1,15 @@
 """The unit's forms: thin parsing of what was typed; the rules are the services'."""
 
-import functools
 import hashlib
 import json
 from decimal import Decimal
 
 from django import forms
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from assessment import scoring
 from assessment.services import ScoreInput
+from cchc.reversing import url_halves
 
 SECTION_FORM_ID = "section-form"
 
@@ -163,18 +162,11 @@ class ScoreForm(FingerprintMixin, InvalidMarksMixin, forms.Form):
 
 
 # One reverse() per assessment, not per leaf (issue 12): the URL of another leaf differs only in its score id.
-_SCORE_SENTINEL = 987654321987
-
-
-@functools.lru_cache(maxsize=256)
-def _proposal_url_pattern(assessment_id: int, script_prefix: str, urlconf) -> str:
-    return reverse("assessment:score-proposal", urlconf=urlconf, args=[assessment_id, _SCORE_SENTINEL])
-
-
 def _proposal_url(assessment_id: int, score_id: int) -> str:
-    """reverse("assessment:score-proposal", args=[assessment_id, score_id])."""
-    pattern = _proposal_url_pattern(assessment_id, get_script_prefix(), get_urlconf())
-    return pattern.replace(f"/{_SCORE_SENTINEL}/", f"/{int(score_id)}/")
+    """reverse("assessment:score-proposal", args=[assessment_id, score_id]), the pattern reversed once
+    (cchc.reversing)."""
+    head, tail = url_halves("assessment:score-proposal", assessment_id)
+    return f"{head}{int(score_id)}{tail}"
 
 
 def _initial_declared(score):

@@ -12,7 +12,6 @@ two. Last year's plan items (rare) are still drawn by assessment/_plan_items.htm
 from django import template
 from django.template.defaultfilters import date, floatformat, linebreaksbr, yesno
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -22,19 +21,20 @@ from assessment.models import Method
 from assessment.policy import EXPLANATION, SELF
 from assessment.templatetags.fast_fields import conditional_escape as escape
 from assessment.templatetags.fast_fields import fast_field, fast_widget
+from cchc.reversing import url_halves
 
 register = template.Library()
 
 PLAN_ITEMS = "assessment/_plan_items.html"
-_SENTINEL = 987654321987
 
 
 class _Url:
-    """One URL pattern reversed once; ``url(pk)`` is what ``{% url name *args pk %}`` writes (escaped)."""
+    """One URL pattern reversed once (cchc.reversing); ``url(pk)`` is what ``{% url name *args pk %}`` writes
+    (escaped)."""
 
     def __init__(self, name, *args):
-        head, tail = reverse(name, args=[*args, _SENTINEL]).rsplit(f"/{_SENTINEL}/", 1)
-        self.head, self.tail = f"{escape(head)}/", f"/{escape(tail)}"
+        head, tail = url_halves(name, *args)
+        self.head, self.tail = escape(head), escape(tail)
 
     def __call__(self, pk) -> str:
         return f"{self.head}{int(pk)}{self.tail}"
