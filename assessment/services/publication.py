@@ -43,9 +43,9 @@ def snapshot_write(publication: Publication, leaves: tuple[str, tuple], weakest:
         # has 2 places (the database holds each score within its numeric(7, 2) maximum), so they are exact, and so
         # are their sums and differences. The field sums and the weakest leaves both read this narrow table (on one
         # core: a temporary table is the session's own) rather than the score rows joined to their criteria twice:
-        # one scan instead of two. With the weakest leaves' insert, at national size (benchmark_publish --statements, runs
-        # alternated with the two passes): on a busy machine 0.81–0.96 s became 0.63–0.69 s; on a quiet one, where
-        # both passes had both cores to themselves, 0.53 s stayed 0.54 s.
+        # one scan instead of two. With the weakest leaves' insert, at national size (benchmark_publish --statements,
+        # runs alternated with the two passes): on a busy machine 0.81–0.96 s became 0.63–0.69 s; on a quiet one,
+        # where both passes had both cores to themselves, 0.53 s stayed 0.54 s.
         cursor.execute(
             f"CREATE TEMP TABLE {LEAVES} ON COMMIT DROP AS "  # noqa: S608 (the ORM's own SQL and fixed names)
             "SELECT leaf.leaf_assessment AS assessment_id, leaf.leaf_field AS field_code, "
