@@ -444,6 +444,8 @@ def test_the_progress_groups_thousands_as_each_language_writes_them(client, sett
     assert text_of(client.get(progress_url(job)), "import-rows") == "Đã xử lý 2.080 trên 12.080 dòng"
     listing = client.get(reverse("admin:assessment_importjob_changelist")).content.decode()
     assert "2.080/12.080" in listing
+    recent = client.get(progress_url(job)).content.decode().split('data-testid="import-recent"')[1]
+    assert "2.080/12.080" in recent  # the person's recent imports under the progress
     ImportJob.objects.filter(pk=job.pk).update(state=ImportState.DONE, rows_processed=12080, skipped_count=10000)
     assert text_of(client.get(progress_url(job)), "import-summary") == (
         "Đã nhập xong: 1.200 mới, 880 cập nhật, 10.000 không đổi hoặc để trống."

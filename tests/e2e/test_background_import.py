@@ -62,7 +62,7 @@ def test_home_affairs_follows_a_large_survey_import_from_queued_to_done(page, sc
         page.get_by_role("button", name="Gửi").click()
         page.wait_for_url("**/admin/assessment/importjob/*/progress/")
     expect(page.get_by_test_id("import-state")).to_have_text("Đang chờ")
-    expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 0 trên 2080 dòng")
+    expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 0 trên 2.080 dòng")
     expect(page.get_by_test_id("import-check")).to_contain_text("Chưa có dữ liệu nào được lưu cho đến khi bạn xác nhận")
     expect(page.get_by_test_id("import-waiting")).to_contain_text("Hiện không kết nối được hàng đợi công việc")
     assert Score.objects.filter(survey_points__isnull=False).count() == 0
@@ -73,17 +73,18 @@ def test_home_affairs_follows_a_large_survey_import_from_queued_to_done(page, sc
         call_command("send_pending_jobs", "--all")
     # The page refreshes itself (its script asks for the state) and reads the state from the database.
     expect(page.get_by_test_id("import-state")).to_have_text("Đã kiểm tra, chờ xác nhận", timeout=15000)
-    expect(page.get_by_test_id("import-checked")).to_contain_text("0 mới, 2080 cập nhật, 0 không đổi")
+    expect(page.get_by_test_id("import-checked")).to_contain_text("0 mới, 2.080 cập nhật, 0 không đổi")
     assert Score.objects.filter(survey_points__isnull=False).count() == 0
     screenshot("background-import-checked-1366")
 
     page.get_by_role("button", name="Xác nhận nhập").click()  # the queue is up (eager here): imported
     expect(page.get_by_test_id("import-state")).to_have_text("Đã hoàn thành", timeout=15000)
-    expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 2080 trên 2080 dòng")
+    expect(page.get_by_test_id("import-rows")).to_have_text("Đã xử lý 2.080 trên 2.080 dòng")
     expect(page.get_by_test_id("import-summary")).to_have_text(
-        "Đã nhập xong: 0 mới, 2080 cập nhật, 0 không đổi hoặc để trống."
+        "Đã nhập xong: 0 mới, 2.080 cập nhật, 0 không đổi hoặc để trống."
     )
     expect(page.get_by_test_id("import-recent")).to_contain_text("dieu-tra-2026.csv")
+    expect(page.get_by_test_id("import-recent")).to_contain_text("2.080/2.080")
     assert Score.objects.filter(survey_points__isnull=False).count() == 2080
     screenshot("background-import-done-1366")
     page.set_viewport_size({"width": 390, "height": 844})
