@@ -456,3 +456,18 @@ def test_the_admin_index_shows_the_progress_of_the_period(client, submitted, app
     progress = client.get(reverse("admin:index")).context["progress"]
     assert [row.agency for row in progress["agencies"]] == ["Sở Nội vụ"]
     assert progress["blocks"] == []
+
+
+def test_the_admin_index_groups_the_thousands_of_the_progress(client, submitted, coordinator, monkeypatch):
+    """Thousands of leaves per agency and hundreds of units per block, as Vietnamese writes them (1.200/4.680)."""
+    from assessment.selectors import appraisal
+
+    agencies, blocks = appraisal.appraisal_progress(submitted.period)
+    big_agencies = [appraisal.AgencyProgress(row.agency_id, row.agency, 4680, 1200, 1030, 1010) for row in agencies]
+    big_blocks = [appraisal.BlockProgress(row.block_id, row.block, 5000, 4321, 1000, 999) for row in blocks]
+    monkeypatch.setattr(appraisal, "appraisal_progress", lambda period: (big_agencies, big_blocks))
+    client.force_login(coordinator)
+    html = client.get(reverse("admin:index")).content.decode()
+    progress = " ".join(re.sub(r"<[^>]+>", " ", html.split('data-testid="appraisal-progress"')[1]).split())
+    assert "Sở Nội vụ 1.200/4.680 3.480 1.030 1.010" in progress
+    assert "Khối Sở, ban, ngành 5.000 4.321 1.000 999" in progress

@@ -85,6 +85,29 @@ def test_an_appraiser_lands_on_their_queue_counts(client, graded_period, apprais
     assert count == 7  # session, user, device, memberships, the current period, its progress (two queries)
 
 
+def test_the_queue_counts_group_their_thousands(client, graded_period, appraiser, monkeypatch):
+    """At Hanoi's size one agency grades thousands of leaves (some thirty criteria in each of 150 units): the
+    counts are written as Vietnamese writes them, 1.200/4.680, and in English 1,200/4,680."""
+    import cchc.views
+    from assessment.selectors.appraisal import AgencyProgress, AppraiserQueue
+
+    real = cchc.views.appraiser_queue(appraiser)
+    big = AppraiserQueue(
+        real.period, [AgencyProgress(row.agency_id, row.agency, 4680, 1200, 1030, 20) for row in real.agencies]
+    )
+    monkeypatch.setattr(cchc.views, "appraiser_queue", lambda user: big)
+    client.force_login(appraiser)
+    assert part(client.get("/"), "appraiser-queue") == (
+        "Sở Nội vụ : 3.480 tiêu chí chờ chấm vòng 1 , 1.010 tiêu chí đã giải trình chờ chấm vòng 2 "
+        "(đã chấm 1.200/4.680)"
+    )
+    client.cookies["django_language"] = "en"
+    assert part(client.get("/"), "appraiser-queue") == (
+        "Sở Nội vụ : 3,480 criteria waiting for their round 1 grade , 1,010 explained criteria waiting for round 2 "
+        "(1,200/4,680 graded)"
+    )
+
+
 def test_approved_and_published_cards_offer_the_report_and_results(client, graded_period, coordinator, results_units):
     staff = make_user("canbo-yte", (Role.UNIT_STAFF, results_units["so-y-te"]), full_name="Trịnh Văn Bình")
     client.force_login(staff)
