@@ -230,3 +230,25 @@ def test_the_page_reads_in_a_constant_number_of_queries(
     with django_assert_max_num_queries(11):
         response = client.get(reverse("admin:assessment_period_consistency", args=[period.pk]))
     assert [c.grading.count for c in response.context["report"].criteria] == [count, count]
+
+
+def test_the_page_groups_the_thousands_of_its_counts(client, graded, coordinator, monkeypatch):
+    """One agency grades thousands of leaves in a year at Hanoi's size: its counts as Vietnamese writes them."""
+    import re
+
+    from assessment.admin import insights
+
+    def larger(period):
+        report = period_consistency(period)
+        for grading in [grading for _name, grading in report.agencies] + [row.grading for row in report.criteria]:
+            grading.count, grading.reappraised, grading.changed = 4680, 1200, 1010
+        return report
+
+    monkeypatch.setattr(insights, "period_consistency", larger)
+    client.force_login(coordinator)
+    html = client.get(reverse("admin:assessment_period_consistency", args=[graded.pk])).content.decode()
+    cells = re.findall(r'<td class="num">([^<]*)', html)
+    plain = period_consistency(graded)
+    assert (len(plain.agencies), len(plain.criteria)) == (2, 4)
+    assert (cells.count("4.680"), cells.count("1.200"), cells.count("1.010 ")) == (2 + 4, 2, 2)
+    assert "4680" not in html
