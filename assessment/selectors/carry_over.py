@@ -11,12 +11,17 @@ from assessment import policy
 from assessment.models import Assessment, CarryOver, Evidence, Method, Score
 
 
+def year_before(unit, year, block, through: str = "") -> Q:
+    """The unit's assessment of the year before ``year`` in the same block: what continues into this year (the
+    carry-over, the guidance's plan items). The values may be OuterRefs; ``through``: the path to the assessment
+    ("assessment__" from a plan item)."""
+    return Q(**{f"{through}unit_id": unit, f"{through}period__year": year - 1, f"{through}framework__block_id": block})
+
+
 def _sources(assessment):
     """The unit's assessments of the year before in the same block (at most one)."""
     return Assessment.objects.filter(
-        unit_id=assessment.unit_id,
-        period__year=assessment.period.year - 1,
-        framework__block_id=assessment.framework.block_id,
+        year_before(assessment.unit_id, assessment.period.year, assessment.framework.block_id)
     )
 
 

@@ -36,6 +36,7 @@ from django.db.models import (
 from django.utils.translation import pgettext_lazy
 
 from assessment.models import AssessmentStatus, Evidence, Framework, ImprovementItem, Method, Publication, Score
+from assessment.selectors.carry_over import year_before
 from assessment.sql import counted_filter, final_points_expression
 
 COMMENTS_SHOWN = 3  # the most recent distinct comments shown per criterion; the rest are counted
@@ -223,9 +224,7 @@ def with_guidance(assessments):
     publication of the earlier years, and whether the unit has plan items of the year before in the same block (for
     any criterion: the field's plan items are read only then)."""
     planned = ImprovementItem.objects.filter(
-        assessment__unit_id=OuterRef("unit_id"),
-        assessment__period__year=OuterRef("period__year") - 1,
-        assessment__framework__block_id=OuterRef("framework__block_id"),
+        year_before(OuterRef("unit_id"), OuterRef("period__year"), OuterRef("framework__block_id"), "assessment__")
     )
     return assessments.annotate(
         guidance_newest=Subquery(_newest_publication(OuterRef("period__year"))[:1]), guidance_planned=Exists(planned)
